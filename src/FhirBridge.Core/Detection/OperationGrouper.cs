@@ -1,0 +1,159 @@
+using FhirBridge.Mapping;
+using FhirBridge.MappingLog;
+using FhirBridge.Timeline;
+using NodaTime;
+
+namespace FhirBridge.Detection;
+
+/// <summary>
+/// Groups one patient's Procedures into operations before anything else is judged (spec, "Operations").
+/// A fusion recorded as 81.07 + 84.51 + 80.51 is one operation.
+/// </summary>
+internal static class OperationGrouper
+{
+    /// <summary>Groups the Procedures (already filtered to those that happened, with a start, as of the as-of time).</summary>
+    public static List<Operation> Group(IReadOnlyList<ProcedureRecord> procedures, RuleScope scope)
+    {
+        var byKey = new Dictionary<ResourceKey, int>();
+        for (var i = 0; i < procedures.Count; i++)
+        {
+            byKey[procedures[i].Ref.Key] = i;
+        }
+
+        var sets = new DisjointSets(procedures.Count);
+        var linked = new bool[procedures.Count];
+
+        // operations.part-of: a Procedure that is partOf another belongs to that one's operation.
+        for (var i = 0; i < procedures.Count; i++)
+        {
+            foreach (var parent in procedures[i].PartOf)
+            {
+                if (byKey.TryGetValue(parent, out var j))
+                {
+                    sets.Union(i, j);
+                    linked[i] = linked[j] = true;
+                }
+            }
+        }
+
+        // operations.adjunct: a "code also" item is never an operation of its own (placed after the others, below).
+        bool IsAdjunct(int i) => !linked[i] && procedures[i].Code.Has(Category.AdjunctProcedure);
+
+        var order = Enumerable.Range(0, procedures.Count)
+            .OrderBy(i => scope.InstantOf(procedures[i].Start!))
+            .ThenBy(i => procedures[i].Ref.Key.Id, StringComparer.Ordinal)
+            .ToList();
+
+        // The first Procedure of each operation formed so far, in order of formation.
+        var firsts = new List<int>();
+        foreach (var i in order.Where(i => !IsAdjunct(i)))
+        {
+            var joined = firsts.FindLastIndex(f => sets.Find(f) == sets.Find(i));
+            if (joined >= 0)
+            {
+                continue; // already in an operation through partOf
+            }
+
+            var match = firsts.FindLastIndex(f => JoinsOperationOf(procedures[f], procedures[i], scope));
+            if (match >= 0)
+            {
+                sets.Union(firsts[match], i);
+            }
+            else
+            {
+                firsts.Add(i);
+            }
+        }
+
+        // operations.adjunct: join the latest operation that started at or before it on the same local day.
+        var ignored = new HashSet<int>();
+        foreach (var i in order.Where(IsAdjunct))
+        {
+            var start = scope.InstantOf(procedures[i].Start!);
+            var day = procedures[i].Start!.LocalDateIn(scope.OrderingZone);
+            var host = firsts
+                .Where(f => scope.InstantOf(procedures[f].Start!) <= start && procedures[f].Start!.LocalDateIn(scope.OrderingZone) == day)
+                .Select(f => (int?)f)
+                .LastOrDefault();
+            if (host is { } h)
+            {
+                sets.Union(h, i);
+            }
+            else
+            {
+                ignored.Add(i);
+                scope.Log.Add(new MappingLogEntry(procedures[i].Ref.ToString(), Decision.Excluded, Clause.Adjunct, "adjunct-without-operation")
+                {
+                    Codes = [.. procedures[i].Code.Codings.Select(c => c.ToString())],
+                    Detail = "an adjunct (code also) procedure with no operation at or before it on the same local day; ignored",
+                });
+            }
+        }
+
+        return order
+            .Where(i => !ignored.Contains(i))
+            .GroupBy(sets.Find)
+            .Select(g => Build([.. g.Select(i => procedures[i])], scope))
+            .OrderBy(o => o.Start)
+            .ThenBy(o => o.Key.Id, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static bool JoinsOperationOf(ProcedureRecord first, ProcedureRecord next, RuleScope scope)
+    {
+        var firstStart = scope.InstantOf(first.Start!);
+        var nextStart = scope.InstantOf(next.Start!);
+
+        // operations.same-instant
+        if (nextStart == firstStart)
+        {
+            return true;
+        }
+
+        // operations.within-period: within the first one's performedPeriod.
+        if (first.End is { } end)
+        {
+            return nextStart >= firstStart && nextStart <= scope.InstantOf(end);
+        }
+
+        // operations.session: the first records no end; same Encounter (or both without one), within OperationSessionHours.
+        return first.Encounter == next.Encounter
+            && nextStart >= firstStart
+            && nextStart - firstStart <= Duration.FromHours(scope.Study.OperationSessionHours);
+    }
+
+    private static Operation Build(List<ProcedureRecord> procedures, RuleScope scope)
+    {
+        var ordered = procedures
+            .OrderBy(p => scope.InstantOf(p.Start!))
+            .ThenBy(p => p.Ref.Key.Id, StringComparer.Ordinal)
+            .ToList();
+        var start = scope.InstantOf(ordered[0].Start!);
+        var ends = ordered.Where(p => p.End is not null).Select(p => scope.InstantOf(p.End!)).ToList();
+        return new Operation
+        {
+            Principal = ordered[0],
+            Procedures = ordered,
+            Start = start,
+            End = ends.Count > 0 ? ends.Max() : start,
+        };
+    }
+
+    private sealed class DisjointSets(int count)
+    {
+        private readonly int[] _parent = Enumerable.Range(0, count).ToArray();
+
+        public int Find(int i)
+        {
+            while (_parent[i] != i)
+            {
+                _parent[i] = _parent[_parent[i]];
+                i = _parent[i];
+            }
+
+            return i;
+        }
+
+        public void Union(int a, int b) => _parent[Find(a)] = Find(b);
+    }
+}
