@@ -1,1 +1,7 @@
-Console.WriteLine("fhirbridge");
+using System.CommandLine;
+using FhirBridge.Cli.Commands;
+
+var root = new RootCommand("FhirBridge: feeds the NCT05995327 spine-surgery registry from hospital FHIR R4 data.");
+root.Subcommands.Add(DetectCommand.Create(TimeProvider.System));
+root.Subcommands.Add(SynthCommand.Create());
+return root.Parse(args).Invoke();

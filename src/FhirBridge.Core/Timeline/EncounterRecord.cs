@@ -1,7 +1,7 @@
 namespace FhirBridge.Timeline;
 
 /// <summary>What the rules read of an Encounter.</summary>
-public sealed record EncounterRecord
+public sealed record EncounterRecord : ITimelineRecord
 {
     /// <summary>The version this record was read from.</summary>
     public required SourceRef Ref { get; init; }

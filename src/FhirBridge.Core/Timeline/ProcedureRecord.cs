@@ -1,7 +1,7 @@
 namespace FhirBridge.Timeline;
 
 /// <summary>What the rules and the registry read of a Procedure (no notes, no free text).</summary>
-public sealed record ProcedureRecord
+public sealed record ProcedureRecord : ITimelineRecord
 {
     /// <summary>The version this record was read from.</summary>
     public required SourceRef Ref { get; init; }

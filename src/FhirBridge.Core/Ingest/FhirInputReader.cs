@@ -1,0 +1,203 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FhirBridge.Timeline;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Validation;
+
+namespace FhirBridge.Ingest;
+
+/// <summary>
+/// The INGEST stage's one way in for FHIR R4 JSON: single resources, Bundles of any type, and Bulk Data NDJSON
+/// (one resource per line, any file ending <c>.ndjson</c>). Bad input never stops a run and is never dropped: a
+/// malformed line, an unknown resource type or a resource failing the SDK's own validation comes back quarantined,
+/// with its origin and reason (spec, "Data handling: Bad input").
+/// </summary>
+public sealed partial class FhirInputReader
+{
+    // Recoverable: hospital data is read as far as it goes; what it could not read shows up in validation below.
+    private readonly FhirJsonDeserializer _deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
+
+    /// <summary>Reads a file, or every <c>*.json</c> and <c>*.ndjson</c> file under a directory (recursively, in ordinal path order).</summary>
+    /// <exception cref="FileNotFoundException">The path is neither a file nor a directory.</exception>
+    public IEnumerable<IngestResult> ReadPath(string path)
+    {
+        if (File.Exists(path))
+        {
+            return ReadFile(path, Path.GetFileName(path));
+        }
+
+        if (Directory.Exists(path))
+        {
+            return Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                .Where(IsFhirFile)
+                .Order(StringComparer.Ordinal)
+                .SelectMany(f => ReadFile(f, Path.GetRelativePath(path, f).Replace('\\', '/')));
+        }
+
+        throw new FileNotFoundException($"input not found: {path}", path);
+    }
+
+    /// <summary>True for the file names the reader takes from a directory.</summary>
+    public static bool IsFhirFile(string path) =>
+        path.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Reads NDJSON: one resource per line; blank lines are skipped.</summary>
+    public IEnumerable<IngestResult> ReadNdjson(TextReader reader, string origin)
+    {
+        var number = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            number++;
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                foreach (var result in ReadJson(line, $"{origin}:{number}"))
+                {
+                    yield return result;
+                }
+            }
+        }
+    }
+
+    /// <summary>Reads one JSON resource; a Bundle yields each of its entries.</summary>
+    public IEnumerable<IngestResult> ReadJson(string json, string origin)
+    {
+        Resource? resource;
+        string? failure;
+        try
+        {
+            failure = _deserializer.TryDeserializeResource(json, out resource, out var issues)
+                ? null
+                : Describe(issues.Select(i => i.Message));
+        }
+        catch (JsonException e)
+        {
+            // The reader's message gives line and byte position only, never content.
+            (resource, failure) = (null, $"malformed JSON: {e.Message}");
+        }
+
+        if (resource is null || failure is not null)
+        {
+            return [new IngestResult(origin, null, null, failure ?? "not a FHIR resource")];
+        }
+
+        return resource is Bundle bundle ? ReadBundle(bundle, origin) : [Accept(resource, origin, ResourceKey.Parse)];
+    }
+
+    private IEnumerable<IngestResult> ReadFile(string file, string origin)
+    {
+        if (file.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase))
+        {
+            using var reader = new StreamReader(file);
+            foreach (var result in ReadNdjson(reader, origin))
+            {
+                yield return result;
+            }
+        }
+        else
+        {
+            foreach (var result in ReadJson(File.ReadAllText(file), origin))
+            {
+                yield return result;
+            }
+        }
+    }
+
+    private IEnumerable<IngestResult> ReadBundle(Bundle bundle, string origin)
+    {
+        // The Bundle itself (type, entry structure) is checked without its entries; each entry on its own, so one
+        // bad entry is quarantined alone.
+        var bundleIssues = bundle.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, false);
+        if (bundleIssues.Count > 0)
+        {
+            yield return new IngestResult(origin, "Bundle", null, Describe(bundleIssues.Select(i => i.Message)));
+            yield break;
+        }
+
+        // Entries of a transaction may point to each other by fullUrl (urn:uuid:...): resolve those inside this Bundle.
+        var byFullUrl = new Dictionary<string, ResourceKey>(StringComparer.Ordinal);
+        foreach (var entry in bundle.Entry)
+        {
+            if (entry.FullUrl is { } url && entry.Resource is { } r)
+            {
+                byFullUrl[url] = new ResourceKey(r.TypeName, r.Id ?? url.Split(':', '/')[^1]);
+            }
+        }
+
+        ResourceKey? Resolve(string? reference) =>
+            reference is not null && byFullUrl.TryGetValue(reference, out var key) ? key : ResourceKey.Parse(reference);
+
+        for (var i = 0; i < bundle.Entry.Count; i++)
+        {
+            var entry = bundle.Entry[i];
+            var entryOrigin = $"{origin}#entry[{i}]";
+            if (entry.Resource is null)
+            {
+                continue; // a DELETE or a search-only entry carries no resource
+            }
+
+            if (entry.Resource.Id is null && entry.FullUrl is { } url)
+            {
+                entry.Resource.Id = url.Split(':', '/')[^1];
+            }
+
+            if (entry.Resource is Bundle nested)
+            {
+                foreach (var result in ReadBundle(nested, entryOrigin))
+                {
+                    yield return result;
+                }
+            }
+            else
+            {
+                yield return Accept(entry.Resource, entryOrigin, Resolve);
+            }
+        }
+    }
+
+    private static IngestResult Accept(Resource resource, string origin, Func<string?, ResourceKey?> resolve)
+    {
+        var issues = resource.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, true);
+        if (issues.Count > 0)
+        {
+            return new IngestResult(origin, resource.TypeName, null, Describe(issues.Select(i => i.Message)));
+        }
+
+        if (string.IsNullOrWhiteSpace(resource.Id))
+        {
+            return new IngestResult(origin, resource.TypeName, null, "the resource has no id");
+        }
+
+        var record = RecordProjector.Project(resource, resolve);
+        var patient = record switch
+        {
+            ProcedureRecord p => (true, p.Patient),
+            EncounterRecord e => (true, e.Patient),
+            ConditionRecord c => (true, c.Patient),
+            ServiceRequestRecord s => (true, s.Patient),
+            _ => (false, null),
+        };
+        if (patient is (true, var key) && key?.Type != "Patient")
+        {
+            return new IngestResult(origin, resource.TypeName, null, $"{resource.TypeName}.subject is not a Patient reference");
+        }
+
+        return new IngestResult(origin, resource.TypeName, record, null);
+    }
+
+    // Validation messages quote the offending value ("'1970-13-45' is not a correct literal"): the value may be a
+    // birth date or a name, so quoted values are masked and only the message and the element path remain.
+    private static string Describe(IEnumerable<string> messages)
+    {
+        var distinct = messages.Select(m => QuotedValue().Replace(m, "'…'")).Distinct().ToList();
+        return distinct.Count switch
+        {
+            0 => "invalid resource",
+            <= 3 => string.Join(" ", distinct),
+            _ => string.Join(" ", distinct.Take(3)) + $" (and {distinct.Count - 3} more)",
+        };
+    }
+
+    [GeneratedRegex("'[^']*'")]
+    private static partial Regex QuotedValue();
+}

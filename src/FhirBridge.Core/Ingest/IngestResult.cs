@@ -1,0 +1,14 @@
+using FhirBridge.Timeline;
+
+namespace FhirBridge.Ingest;
+
+/// <summary>One input resource after INGEST: its projected record, or the reason it was quarantined.</summary>
+/// <param name="Origin">Where it came from: <c>file:line</c> for NDJSON, <c>file#entry[i]</c> for a Bundle entry, else the file.</param>
+/// <param name="ResourceType">Its resourceType, when it could be read.</param>
+/// <param name="Record">The timeline record (see <see cref="RecordProjector"/>), or null for types the rules do not read and for quarantined input.</param>
+/// <param name="QuarantineReason">Why it was quarantined; null when accepted.</param>
+public sealed record IngestResult(string Origin, string? ResourceType, ITimelineRecord? Record, string? QuarantineReason)
+{
+    /// <summary>True when the input was quarantined.</summary>
+    public bool IsQuarantined => QuarantineReason is not null;
+}

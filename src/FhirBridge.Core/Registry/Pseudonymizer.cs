@@ -1,0 +1,45 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace FhirBridge.Registry;
+
+/// <summary>
+/// Keyed hashes (HMAC-SHA256) for everything the registry identifies: same input and key, same pseudonym, across
+/// runs and instances; another key, another pseudonym; and no way back to the hospital's ids without the key.
+/// </summary>
+public sealed class Pseudonymizer
+{
+    private readonly byte[] _key;
+
+    /// <summary>Creates a pseudonymizer.</summary>
+    /// <param name="key">The secret key (<c>FhirBridge:Pseudonymization:Key</c>), at least 16 characters.</param>
+    /// <exception cref="ArgumentException">The key is missing or shorter than 16 characters.</exception>
+    public Pseudonymizer(string key)
+    {
+        if (string.IsNullOrWhiteSpace(key) || key.Length < 16)
+        {
+            throw new ArgumentException("the pseudonymization key (FhirBridge:Pseudonymization:Key) must be at least 16 characters", nameof(key));
+        }
+
+        _key = Encoding.UTF8.GetBytes(key);
+    }
+
+    /// <summary>The pseudonym of a patient of a source.</summary>
+    public string Patient(string source, string patientId) => Hash("patient", source, patientId);
+
+    /// <summary>A deterministic identifier for anything else, from its kind and parts (study, source, ids).</summary>
+    public string Hash(string kind, params string[] parts)
+    {
+        // Length-prefixed parts, so ("a|b", "c") and ("a", "b|c") can never collide.
+        var text = new StringBuilder(kind);
+        foreach (var part in parts)
+        {
+            text.Append('\u001f').Append(part.Length).Append(':').Append(part);
+        }
+
+        return Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    /// <summary>A deterministic UUID (for bundle <c>fullUrl</c>s) from a hash.</summary>
+    public static Guid UuidOf(string hash) => new(Convert.FromHexString(hash.AsSpan(0, 32)));
+}

@@ -1,0 +1,184 @@
+using System.CommandLine;
+using System.Globalization;
+using FhirBridge.Detection;
+using FhirBridge.Mapping;
+using FhirBridge.MappingLog;
+using FhirBridge.Pipeline;
+using FhirBridge.Registry;
+using FhirBridge.Reporting;
+using Hl7.Fhir.Serialization;
+
+namespace FhirBridge.Cli.Commands;
+
+/// <summary><c>fhirbridge detect</c>: applies the study rule to FHIR files and writes the report, the mapping log and the registry bundle.</summary>
+internal static class DetectCommand
+{
+    /// <summary>The environment variable that holds the pseudonymization key (the service reads it as FhirBridge:Pseudonymization:Key).</summary>
+    public const string PseudonymKeyVariable = "FhirBridge__Pseudonymization__Key";
+
+    public static Command Create(TimeProvider clock)
+    {
+        var input = new Option<string[]>("--input") { Description = "A FHIR R4 JSON file, Bundle, NDJSON file or directory of them (repeatable).", Required = true, Arity = ArgumentArity.OneOrMore };
+        var mappings = new Option<string[]>("--mappings") { Description = "A directory of ConceptMaps added on top of the shipped mappings (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var asOf = new Option<string?>("--as-of") { Description = "Judge as of this ISO 8601 date-time (default: now)." };
+        var timeZone = new Option<string?>("--time-zone") { Description = "The source's IANA time zone (default: the offset written in each index timestamp)." };
+        var report = new Option<string?>("--report") { Description = "Write the JSON report here." };
+        var registryBundle = new Option<string?>("--registry-bundle") { Description = $"Write the registry transaction Bundle here (needs {PseudonymKeyVariable} or --pseudonym-key-file)." };
+        var logFile = new Option<string?>("--log") { Description = "Write the mapping log (NDJSON) here." };
+        var source = new Option<string>("--source") { Description = "The source's name (part of every pseudonym).", DefaultValueFactory = _ => "local" };
+        var keyFile = new Option<string?>("--pseudonym-key-file") { Description = "A file holding the pseudonymization key." };
+        var studyId = new Option<string>("--study") { Description = "The study id.", DefaultValueFactory = _ => new StudyDefinition().Id };
+        var windowDays = new Option<int>("--window-days") { Description = "Follow-up window in calendar days (day 0 to this day inside).", DefaultValueFactory = _ => new StudyDefinition().WindowDays };
+        var minAge = new Option<int>("--min-age") { Description = "Youngest eligible age in completed years.", DefaultValueFactory = _ => new StudyDefinition().MinAge };
+        var maxAge = new Option<int>("--max-age") { Description = "Oldest eligible age in completed years.", DefaultValueFactory = _ => new StudyDefinition().MaxAge };
+        var sameAdmission = new Option<bool>("--same-admission-only") { Description = "Count only returns in the index operation's Encounter." };
+        var sessionHours = new Option<double>("--session-hours") { Description = "Procedures of one Encounter within this many hours of an operation's first are one operation.", DefaultValueFactory = _ => new StudyDefinition().OperationSessionHours };
+        var periodStart = new Option<string?>("--study-period-start") { Description = "First index date (yyyy-MM-dd), inclusive." };
+        var periodEnd = new Option<string?>("--study-period-end") { Description = "Last index date (yyyy-MM-dd), inclusive." };
+        var icd9Alias = new Option<string[]>("--icd9-alias") { Description = "A system URI the hospital sends ICD-9-CM codes under (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var icd10Alias = new Option<string[]>("--icd10-alias") { Description = "A system URI the hospital sends ICD-10 codes under (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+
+        var command = new Command("detect", "Apply the study rule to FHIR files: who is a subject, who returned to theatre, and why.")
+        {
+            input, mappings, asOf, timeZone, report, registryBundle, logFile, source, keyFile, studyId, windowDays, minAge, maxAge,
+            sameAdmission, sessionHours, periodStart, periodEnd, icd9Alias, icd10Alias,
+        };
+
+        command.SetAction(parse => CliError.Guard(() =>
+        {
+            var zone = CliTime.Zone(parse.GetValue(timeZone));
+            var study = new StudyDefinition
+            {
+                Id = parse.GetValue(studyId)!,
+                WindowDays = parse.GetValue(windowDays),
+                MinAge = parse.GetValue(minAge),
+                MaxAge = parse.GetValue(maxAge),
+                SameAdmissionOnly = parse.GetValue(sameAdmission),
+                OperationSessionHours = parse.GetValue(sessionHours),
+                StudyPeriodStart = CliTime.Date(parse.GetValue(periodStart), "--study-period-start"),
+                StudyPeriodEnd = CliTime.Date(parse.GetValue(periodEnd), "--study-period-end"),
+            };
+            if (study.Validate() is { } problem)
+            {
+                throw new CliError(problem);
+            }
+
+            var options = new Options(
+                parse.GetValue(input)!,
+                [Path.Combine(AppContext.BaseDirectory, "mappings"), .. parse.GetValue(mappings) ?? []],
+                CliTime.AsOf(parse.GetValue(asOf), zone, clock),
+                zone,
+                study,
+                new CodeSystems(parse.GetValue(icd9Alias), parse.GetValue(icd10Alias)),
+                parse.GetValue(source)!,
+                parse.GetValue(report),
+                parse.GetValue(logFile),
+                parse.GetValue(registryBundle),
+                parse.GetValue(registryBundle) is null ? null : PseudonymKey(parse.GetValue(keyFile)));
+            return Run(options, Console.Out);
+        }));
+        return command;
+    }
+
+    internal sealed record Options(
+        IReadOnlyList<string> Inputs,
+        IReadOnlyList<string> MappingDirectories,
+        NodaTime.OffsetDateTime AsOf,
+        NodaTime.DateTimeZone? Zone,
+        StudyDefinition Study,
+        CodeSystems Systems,
+        string Source,
+        string? ReportFile,
+        string? LogFile,
+        string? RegistryBundleFile,
+        string? PseudonymKey);
+
+    internal static int Run(Options options, TextWriter output)
+    {
+        var maps = MappingLoader.Load(options.MappingDirectories, options.Systems);
+        var rule = new UnplannedReturnRule(options.Study);
+        var report = new DetectionReport(options.Study.Id, options.AsOf);
+        var bundle = options.PseudonymKey is null ? null : new RegistryBundleBuilder(options.Source, options.Study, new Pseudonymizer(options.PseudonymKey));
+        var unmapped = new HashSet<string>(StringComparer.Ordinal);
+
+        using var logStream = options.LogFile is null ? null : new StreamWriter(options.LogFile);
+        using var log = logStream is null ? null : new MappingLogWriter(logStream, options.AsOf);
+        void Log(MappingLogEntry entry)
+        {
+            log?.Write(entry);
+            if (entry.Decision == Decision.Unmapped)
+            {
+                unmapped.UnionWith(entry.Codes);
+            }
+        }
+
+        var summary = new FileDetection(maps, rule).Run(
+            options.Inputs,
+            options.AsOf,
+            options.Zone,
+            (timeline, detection, entries) =>
+            {
+                report.Add(detection);
+                bundle?.Add(timeline, detection.Subjects);
+                foreach (var entry in entries)
+                {
+                    Log(entry);
+                }
+            },
+            Log);
+
+        foreach (var q in summary.Quarantined)
+        {
+            report.Add(q);
+        }
+
+        if (options.ReportFile is { } reportFile)
+        {
+            using var stream = File.Create(reportFile);
+            report.WriteTo(stream);
+        }
+
+        if (bundle is not null)
+        {
+            File.WriteAllText(options.RegistryBundleFile!, new FhirJsonSerializer().SerializeToString(bundle.ToBundle(), true));
+        }
+
+        WriteSummary(output, report, summary, unmapped.Count);
+        return 0;
+    }
+
+    private static string PseudonymKey(string? keyFile)
+    {
+        var key = keyFile is not null
+            ? (File.Exists(keyFile) ? File.ReadAllText(keyFile).Trim() : throw new CliError($"--pseudonym-key-file: file not found: {keyFile}"))
+            : Environment.GetEnvironmentVariable(PseudonymKeyVariable);
+        if (string.IsNullOrWhiteSpace(key) || key.Length < 16)
+        {
+            throw new CliError($"--registry-bundle needs a pseudonymization key of at least 16 characters: set {PseudonymKeyVariable} or pass --pseudonym-key-file");
+        }
+
+        return key;
+    }
+
+    private static void WriteSummary(TextWriter output, DetectionReport report, FileDetection.Summary summary, int unmappedCodes)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var read = summary.AcceptedByType.Values.Sum();
+        output.WriteLine(string.Create(ci, $"study {report.Study}, as of {report.AsOf.ToString("uuuu-MM-dd'T'HH:mm:sso<+HH:mm>", ci)}"));
+        output.WriteLine(string.Create(ci, $"read       {read} resources ({string.Join(", ", summary.AcceptedByType.Select(kv => $"{kv.Key} {kv.Value}"))}); quarantined {summary.Quarantined.Count}"));
+        output.WriteLine(string.Create(ci, $"subjects   {report.Subjects.Count} index operations of {report.Subjects.Select(s => s.Patient).Distinct().Count()} patients"));
+        foreach (var group in report.Subjects.GroupBy(s => s.Cohort).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var returns = group.Count(s => s.Outcome == Outcome.UnplannedReturn);
+            var closed = group.Count(s => s.Outcome != Outcome.FollowUpOpen);
+            var rate = closed == 0 ? "-" : (100.0 * returns / closed).ToString("0.00", ci) + "%";
+            output.WriteLine(string.Create(ci, $"  {group.Key,-13} {group.Count(),6} subjects, {returns,4} unplanned returns, {group.Count(s => s.Outcome == Outcome.FollowUpOpen),4} follow-up open, rate {rate}"));
+        }
+
+        var totalReturns = report.Subjects.Count(s => s.Outcome == Outcome.UnplannedReturn);
+        var totalClosed = report.Subjects.Count(s => s.Outcome != Outcome.FollowUpOpen);
+        output.WriteLine(string.Create(ci, $"outcome    unplanned-return {totalReturns}, no-return {report.Subjects.Count(s => s.Outcome == Outcome.NoReturn)}, follow-up-open {report.Subjects.Count - totalClosed}; operation-based rate {(totalClosed == 0 ? "-" : (100.0 * totalReturns / totalClosed).ToString("0.00", ci) + "%")}"));
+        output.WriteLine(string.Create(ci, $"excluded   {string.Join(", ", report.Excluded.GroupBy(e => (e.Index is null ? "index " : "return ") + e.Reason).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}"));
+        output.WriteLine(string.Create(ci, $"unmapped   {unmappedCodes} distinct source codes no mapping covers (see --log)"));
+    }
+}
