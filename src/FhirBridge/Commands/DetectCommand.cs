@@ -147,6 +147,9 @@ internal static class DetectCommand
         return 0;
     }
 
+    private static string Percent(int part, int whole) =>
+        whole == 0 ? "-" : (100.0 * part / whole).ToString("0.00", CultureInfo.InvariantCulture) + "%";
+
     private static string PseudonymKey(string? keyFile)
     {
         var key = keyFile is not null
@@ -171,13 +174,18 @@ internal static class DetectCommand
         {
             var returns = group.Count(s => s.Outcome == Outcome.UnplannedReturn);
             var closed = group.Count(s => s.Outcome != Outcome.FollowUpOpen);
-            var rate = closed == 0 ? "-" : (100.0 * returns / closed).ToString("0.00", ci) + "%";
+            var rate = Percent(returns, closed);
             output.WriteLine(string.Create(ci, $"  {group.Key,-13} {group.Count(),6} subjects, {returns,4} unplanned returns, {group.Count(s => s.Outcome == Outcome.FollowUpOpen),4} follow-up open, rate {rate}"));
         }
 
         var totalReturns = report.Subjects.Count(s => s.Outcome == Outcome.UnplannedReturn);
         var totalClosed = report.Subjects.Count(s => s.Outcome != Outcome.FollowUpOpen);
-        output.WriteLine(string.Create(ci, $"outcome    unplanned-return {totalReturns}, no-return {report.Subjects.Count(s => s.Outcome == Outcome.NoReturn)}, follow-up-open {report.Subjects.Count - totalClosed}; operation-based rate {(totalClosed == 0 ? "-" : (100.0 * totalReturns / totalClosed).ToString("0.00", ci) + "%")}"));
+        output.WriteLine(string.Create(ci, $"outcome    unplanned-return {totalReturns}, no-return {report.Subjects.Count(s => s.Outcome == Outcome.NoReturn)}, follow-up-open {report.Subjects.Count - totalClosed}"));
+
+        // Both rates, as the spec asks ("Unit of analysis"): per index operation, and per patient with a closed window.
+        var closedPatients = report.Subjects.Where(s => s.Outcome != Outcome.FollowUpOpen).GroupBy(s => s.Patient).ToList();
+        var returnedPatients = closedPatients.Count(g => g.Any(s => s.Outcome == Outcome.UnplannedReturn));
+        output.WriteLine(string.Create(ci, $"rate       per operation {Percent(totalReturns, totalClosed)} ({totalReturns}/{totalClosed}), per patient {Percent(returnedPatients, closedPatients.Count)} ({returnedPatients}/{closedPatients.Count})"));
         output.WriteLine(string.Create(ci, $"excluded   {string.Join(", ", report.Excluded.GroupBy(e => (e.Index is null ? "index " : "return ") + e.Reason).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}"));
         output.WriteLine(string.Create(ci, $"unmapped   {unmappedCodes} distinct source codes no mapping covers (see --log)"));
     }

@@ -64,6 +64,7 @@ public sealed class DetectCommandTests : IDisposable
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("quarantined 2", run.Stdout, StringComparison.Ordinal);
         Assert.Contains("unplanned-return 1, no-return 0, follow-up-open 1", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("per operation 100.00% (1/1), per patient 100.00% (1/1)", run.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,2 +1,0 @@
-namespace FhirBridge.Tests;
-public class SmokeTests { [Fact] public void Works() => Assert.True(true); }
