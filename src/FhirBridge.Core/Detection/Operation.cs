@@ -9,10 +9,10 @@ namespace FhirBridge.Detection;
 /// </summary>
 public sealed record Operation
 {
-    /// <summary>The principal Procedure: what the report names the operation by.</summary>
+    /// <summary>The principal Procedure, what the report names the operation by: the earliest, ties by id, never an add-on code.</summary>
     public required ProcedureRecord Principal { get; init; }
 
-    /// <summary>All its Procedures, principal first, then by start and id.</summary>
+    /// <summary>All its Procedures, principal first, then the others by start and id, add-on codes last.</summary>
     public required IReadOnlyList<ProcedureRecord> Procedures { get; init; }
 
     /// <summary>The earliest start.</summary>
@@ -24,8 +24,8 @@ public sealed record Operation
     /// <summary>The principal Procedure's key.</summary>
     public ResourceKey Key => Principal.Ref.Key;
 
-    /// <summary>The principal's start as the source wrote it (its offset decides the local dates when no zone is configured).</summary>
-    public ClinicalTime StartAsWritten => Principal.Start!;
+    /// <summary>The earliest start as the source wrote it (its offset decides the local dates when no zone is configured).</summary>
+    public required ClinicalTime StartAsWritten { get; init; }
 
     /// <summary>True when one of its Procedures' codes maps to <paramref name="category"/>.</summary>
     public bool HasCategory(string category) => Procedures.Any(p => p.Code.Has(category));

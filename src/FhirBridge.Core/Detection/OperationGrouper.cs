@@ -37,7 +37,7 @@ internal static class OperationGrouper
         }
 
         // operations.adjunct: a "code also" item is never an operation of its own (placed after the others, below).
-        bool IsAdjunct(int i) => !linked[i] && procedures[i].Code.Has(Category.AdjunctProcedure);
+        bool IsAdjunct(int i) => !linked[i] && IsAdjunctCode(procedures[i], scope);
 
         var order = Enumerable.Range(0, procedures.Count)
             .OrderBy(i => scope.InstantOf(procedures[i].Start!))
@@ -54,7 +54,7 @@ internal static class OperationGrouper
                 continue; // already in an operation through partOf
             }
 
-            var match = firsts.FindLastIndex(f => JoinsOperationOf(procedures[f], procedures[i], scope));
+            var match = firsts.FindLastIndex(f => JoinsOperationOf(f, i, procedures, sets, scope));
             if (match >= 0)
             {
                 sets.Union(firsts[match], i);
@@ -99,42 +99,61 @@ internal static class OperationGrouper
             .ToList();
     }
 
-    private static bool JoinsOperationOf(ProcedureRecord first, ProcedureRecord next, RuleScope scope)
+    /// <summary>True for an add-on code that is not itself an operation (a code that is also a spine, theatre or bedside procedure is one).</summary>
+    public static bool IsAdjunctCode(ProcedureRecord procedure, RuleScope scope) =>
+        procedure.Code.Has(Category.AdjunctProcedure)
+        && !procedure.Code.Has(scope.Study.IndexCategory)
+        && !procedure.Code.Has(Category.TheatreProcedure)
+        && !procedure.Code.Has(Category.BedsideProcedure);
+
+    private static bool JoinsOperationOf(int firstIndex, int nextIndex, IReadOnlyList<ProcedureRecord> procedures, DisjointSets sets, RuleScope scope)
     {
+        var first = procedures[firstIndex];
+        var next = procedures[nextIndex];
         var firstStart = scope.InstantOf(first.Start!);
         var nextStart = scope.InstantOf(next.Start!);
 
-        // operations.same-instant
-        if (nextStart == firstStart)
+        // operations.same-instant: the same start as any Procedure already in the operation.
+        var root = sets.Find(firstIndex);
+        for (var j = 0; j < procedures.Count; j++)
         {
-            return true;
+            if (j != nextIndex && sets.Find(j) == root && scope.InstantOf(procedures[j].Start!) == nextStart)
+            {
+                return true;
+            }
         }
 
-        // operations.within-period: within the first one's performedPeriod.
+        // operations.within-period: within the first one's performedPeriod (an end written as a date includes that date).
         if (first.End is { } end)
         {
-            return nextStart >= firstStart && nextStart <= scope.InstantOf(end);
+            return nextStart >= firstStart && nextStart <= scope.EndInstantOf(end);
         }
 
-        // operations.session: the first records no end; same Encounter (or both without one), within OperationSessionHours.
-        return first.Encounter == next.Encounter
+        // operations.session: the first records no end; same Encounter (or both without one; a withdrawn Encounter is
+        // none), within OperationSessionHours.
+        return scope.EncounterKey(first.Encounter) == scope.EncounterKey(next.Encounter)
             && nextStart >= firstStart
             && nextStart - firstStart <= Duration.FromHours(scope.Study.OperationSessionHours);
     }
 
     private static Operation Build(List<ProcedureRecord> procedures, RuleScope scope)
     {
+        // The principal is the earliest Procedure, ties broken by id; an add-on code is never the principal (it is
+        // "never an operation of its own", so its status, performer and encounter must not speak for the operation).
         var ordered = procedures
-            .OrderBy(p => scope.InstantOf(p.Start!))
+            .OrderBy(p => IsAdjunctCode(p, scope))
+            .ThenBy(p => scope.InstantOf(p.Start!))
             .ThenBy(p => p.Ref.Key.Id, StringComparer.Ordinal)
             .ToList();
-        var start = scope.InstantOf(ordered[0].Start!);
-        var ends = ordered.Where(p => p.End is not null).Select(p => scope.InstantOf(p.End!)).ToList();
+        var earliest = procedures.OrderBy(p => scope.InstantOf(p.Start!)).ThenBy(p => p.Ref.Key.Id, StringComparer.Ordinal).First();
+        var start = scope.InstantOf(earliest.Start!);
+        var ends = procedures.Where(p => p.End is not null).Select(p => scope.EndInstantOf(p.End!)).ToList();
         return new Operation
         {
             Principal = ordered[0],
             Procedures = ordered,
             Start = start,
+            StartAsWritten = earliest.Start!,
             End = ends.Count > 0 ? ends.Max() : start,
         };
     }

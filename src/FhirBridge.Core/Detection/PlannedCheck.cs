@@ -5,7 +5,7 @@ namespace FhirBridge.Detection;
 /// <summary>Decides whether a candidate return was planned (spec, "Planned"): a staged or scheduled procedure is not unplanned.</summary>
 internal static class PlannedCheck
 {
-    public static Finding IsPlanned(Operation candidate, Operation index, RuleScope scope)
+    public static Finding IsPlanned(Operation candidate, Subject index, RuleScope scope)
     {
         foreach (var procedure in candidate.Procedures)
         {
@@ -29,7 +29,8 @@ internal static class PlannedCheck
                 }
 
                 // planned.authored-before-index: ordered at or before the index operation started.
-                if (request.AuthoredOn is { } authored && scope.InstantOf(authored) <= index.Start)
+                // A date-only authoredOn is 00:00 of that date in the index's calendar (data.time).
+                if (request.AuthoredOn is { } authored && authored.ToInstant(index.Calendar.Zone ?? scope.OrderingZone) <= index.Index.Start)
                 {
                     return new Finding(true, Clause.PlannedAuthoredBeforeIndex, false, [basis.ToString()], [],
                         "based on a ServiceRequest authored at or before the index operation's start");

@@ -20,10 +20,16 @@ internal sealed class RuleScope
         AsOf = asOf;
         Log = log;
 
-        // Date-only times need a zone to be ordered against timestamps: the configured one, else the offset of the
-        // patient's first timestamped Procedure (the hospital's own), else UTC.
-        var firstTimestamp = timeline.Procedures.Select(p => p.Start?.Timestamp).FirstOrDefault(t => t is not null);
-        OrderingZone = sourceZone ?? (firstTimestamp is { } first ? DateTimeZone.ForOffset(first.Offset) : DateTimeZone.Utc);
+        // Date-only times need a zone to be ordered against timestamps: the configured one, else the offset written
+        // by the patient's earliest timestamped spine operation (the index's own offset, data.time), else by their
+        // earliest timestamped Procedure, else UTC. Chosen by time, not input order, so file order cannot matter.
+        var timestamped = timeline.Procedures
+            .Where(p => p.Start?.Timestamp is not null && !p.IsEnteredInError)
+            .OrderBy(p => p.Start!.Timestamp!.Value.ToInstant())
+            .ThenBy(p => p.Ref.Key.Id, StringComparer.Ordinal)
+            .ToList();
+        var reference = timestamped.FirstOrDefault(p => p.Code.Has(study.IndexCategory)) ?? timestamped.FirstOrDefault();
+        OrderingZone = sourceZone ?? (reference is null ? DateTimeZone.Utc : DateTimeZone.ForOffset(reference.Start!.Timestamp!.Value.Offset));
     }
 
     public PatientTimeline Timeline { get; }
@@ -39,6 +45,12 @@ internal sealed class RuleScope
     public List<MappingLogEntry> Log { get; }
 
     public Instant InstantOf(ClinicalTime time) => time.ToInstant(OrderingZone);
+
+    public Instant EndInstantOf(ClinicalTime time) => time.ToEndInstant(OrderingZone);
+
+    /// <summary>The Encounter a record points to, as the rules compare it: a withdrawn Encounter is no Encounter (data.withdrawn).</summary>
+    public ResourceKey? EncounterKey(ResourceKey? key) =>
+        key is { } k && Timeline.Encounters.TryGetValue(k, out var e) && e.IsEnteredInError ? null : key;
 
     public EncounterRecord? Encounter(ResourceKey? key, SourceRef from, string clause) =>
         Find(Timeline.Encounters, key, from, clause) is { IsEnteredInError: false } e ? e : null;

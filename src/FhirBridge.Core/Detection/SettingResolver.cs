@@ -36,7 +36,7 @@ internal static class SettingResolver
             var at = operation.Start;
             foreach (var entry in encounter.Locations)
             {
-                var covers = (entry.Start is null || scope.InstantOf(entry.Start) <= at) && (entry.End is null || at <= scope.InstantOf(entry.End));
+                var covers = (entry.Start is null || scope.InstantOf(entry.Start) <= at) && (entry.End is null || at <= scope.EndInstantOf(entry.End));
                 if (covers && scope.Location(entry.Location, encounter.Ref, Clause.SettingEncounterLocation) is { } location
                     && location.Types.Any(t => t.Has(Category.Theatre)))
                 {

@@ -46,7 +46,7 @@ public sealed class UnplannedReturnRule
             var isCandidate = false;
             foreach (var (subject, candidates) in subjects)
             {
-                if (IsCandidateReturn(operation, subject, out var days))
+                if (IsCandidateReturn(operation, subject, scope, out var days))
                 {
                     isCandidate = true;
                     candidates.Add(Judge(operation, subject, days, scope));
@@ -214,14 +214,17 @@ public sealed class UnplannedReturnRule
         return new RefusedIndex(operation, reason);
     }
 
-    private bool IsCandidateReturn(Operation operation, Subject subject, out int days)
+    private bool IsCandidateReturn(Operation operation, Subject subject, RuleScope scope, out int days)
     {
         days = LocalCalendar.DaysBetween(subject.Calendar.DateOf(subject.Index.StartAsWritten), subject.Calendar.DateOf(operation.StartAsWritten));
+
+        // A date-only start is 00:00 of that date in the index's calendar (data.time).
+        var start = subject.Calendar.Zone is { } zone ? operation.StartAsWritten.ToInstant(zone) : operation.Start;
         return CandidateStatuses.Contains(operation.Principal.Status)           // window.candidate-status: an aborted return still went back
-            && operation.Start > subject.Index.End                               // window.after-index-end
+            && start > subject.Index.End                                         // window.after-index-end
             && days <= Study.WindowDays                                          // window.days: day 0 to day WindowDays inside
             && (!Study.SameAdmissionOnly                                         // window.same-admission
-                || (operation.Principal.Encounter is { } e && e == subject.Index.Principal.Encounter));
+                || (scope.EncounterKey(operation.Principal.Encounter) is { } e && e == scope.EncounterKey(subject.Index.Principal.Encounter)));
     }
 
     private static CandidateVerdict Judge(Operation candidate, Subject subject, int days, RuleScope scope)
@@ -243,7 +246,7 @@ public sealed class UnplannedReturnRule
             return Exclude(Reason.OtherDepartment, Clause.VerdictOrthopaedics, department);
         }
 
-        var planned = PlannedCheck.IsPlanned(candidate, subject.Index, scope);
+        var planned = PlannedCheck.IsPlanned(candidate, subject, scope);
         if (planned.Holds)
         {
             return Exclude(Reason.Planned, Clause.VerdictNotPlanned, planned);

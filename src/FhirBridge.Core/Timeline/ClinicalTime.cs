@@ -86,6 +86,26 @@ public sealed record ClinicalTime
     public Instant ToInstant(DateTimeZone zone) =>
         Timestamp?.ToInstant() ?? Date.AtStartOfDayInZone(zone).ToInstant();
 
+    /// <summary>
+    /// The instant as the end of a period: FHIR Period semantics, where an end written as a date includes that whole
+    /// date (an end of <c>2024-03-01</c> means until 00:00 on 2 March in <paramref name="zone"/>).
+    /// </summary>
+    public Instant ToEndInstant(DateTimeZone zone)
+    {
+        if (Timestamp is { } t)
+        {
+            return t.ToInstant();
+        }
+
+        var next = Precision switch
+        {
+            TimePrecision.Year => Date.PlusYears(1),
+            TimePrecision.Month => Date.PlusMonths(1),
+            _ => Date.PlusDays(1),
+        };
+        return next.AtStartOfDayInZone(zone).ToInstant();
+    }
+
     /// <summary>ISO 8601 in <paramref name="zone"/> (offset included), or the date for a date-only value.</summary>
     public string Format(DateTimeZone? zone)
     {
