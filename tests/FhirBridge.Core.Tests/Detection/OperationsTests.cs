@@ -205,6 +205,41 @@ public class OperationsTests
         }
     }
 
+    [Theory]
+    [InlineData("2024-03-01T23:00:00+08:00", true)] // an end written as a date includes that whole date (FHIR Period)
+    [InlineData("2024-03-02T00:00:00+08:00", true)]
+    [InlineData("2024-03-02T00:01:00+08:00", false)]
+    public void WithinPeriod_EndWrittenAsADate_IncludesThatWholeDate(string start, bool joins)
+    {
+        var run = new TimelineBuilder()
+            .SpineIndex(end: "2024-03-01", more: p => p.InEncounter("e1"))
+            .Return("second", start, p => p.InEncounter("e2"))
+            .Encounter("e1")
+            .Encounter("e2")
+            .Evaluate();
+
+        if (joins)
+        {
+            RuleRun.AssertProcedures(run.SingleSubject.Index, "op1", "second");
+        }
+        else
+        {
+            Assert.Equal(1, run.AssertCounted("op1", "second").DaysAfterIndex);
+        }
+    }
+
+    [Fact]
+    public void Adjunct_CodeThatIsAlsoASpineOperation_IsAnOperationOfItsOwn()
+    {
+        // A Procedure coded both 84.51 (add-on) and 55705006 Spinal fusion is a spine operation, not an add-on.
+        var run = new TimelineBuilder()
+            .Procedure("op1", p => p.At(TimelineBuilder.IndexStart).Icd9(Codes.InterbodyDevice).Snomed("55705006").InTheatre().ByOrthopaedics())
+            .Evaluate();
+
+        Assert.Equal("op1", run.SingleSubject.Index.Principal.Ref.Key.Id);
+        Assert.Empty(run.Log(Decision.Excluded, Clause.Adjunct));
+    }
+
     [Fact]
     public void WithinPeriod_FirstHasAnEnd_SessionRuleDoesNotApply()
     {
