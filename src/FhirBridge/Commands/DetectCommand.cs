@@ -186,7 +186,8 @@ internal static class DetectCommand
         var closedPatients = report.Subjects.Where(s => s.Outcome != Outcome.FollowUpOpen).GroupBy(s => s.Patient).ToList();
         var returnedPatients = closedPatients.Count(g => g.Any(s => s.Outcome == Outcome.UnplannedReturn));
         output.WriteLine(string.Create(ci, $"rate       per operation {Percent(totalReturns, totalClosed)} ({totalReturns}/{totalClosed}), per patient {Percent(returnedPatients, closedPatients.Count)} ({returnedPatients}/{closedPatients.Count})"));
-        output.WriteLine(string.Create(ci, $"excluded   {string.Join(", ", report.Excluded.GroupBy(e => (e.Index is null ? "index " : "return ") + e.Reason).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}"))}"));
+        var excluded = report.Excluded.GroupBy(e => (e.Index is null ? "index " : "return ") + e.Reason).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}").ToList();
+        output.WriteLine(string.Create(ci, $"excluded   {(excluded.Count == 0 ? "none" : string.Join(", ", excluded))}"));
         output.WriteLine(string.Create(ci, $"unmapped   {unmappedCodes} distinct source codes no mapping covers (see --log)"));
     }
 }

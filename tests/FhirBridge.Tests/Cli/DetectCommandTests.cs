@@ -189,4 +189,27 @@ public sealed class DetectCommandTests : IDisposable
 
         Assert.Equal(File.ReadAllText(Out("utc.json")), File.ReadAllText(Out("kiri.json")));
     }
+
+    [Fact]
+    public void Detect_HospitalMappingsAndAlias_MapLocalCodesWithoutRecompiling()
+    {
+        var input = Path.Combine(Fhirbridge.FixturesDirectory, "hospital-b");
+        var hospitalMappings = Path.Combine(AppContext.BaseDirectory, "hospital-mappings");
+
+        var without = Fhirbridge.Run("detect", "--input", input, "--as-of", AsOf, "--report", Out("without.json"));
+        var with = Fhirbridge.Run("detect", "--input", input, "--as-of", AsOf, "--report", Out("with.json"),
+            "--mappings", hospitalMappings, "--icd10-alias", "http://hospital.example/fhir/sid/icd10-gb");
+
+        Assert.True(without.ExitCode == 0 && with.ExitCode == 0, without.Stderr + with.Stderr);
+        using var plain = JsonDocument.Parse(File.ReadAllText(Out("without.json")));
+        Assert.Empty(plain.RootElement.GetProperty("subjects").EnumerateArray());
+
+        // SPX-01 maps to spine-surgery, STG-02 to staged-procedure, and M4806 under the alias to M48.0 degenerative.
+        using var mapped = JsonDocument.Parse(File.ReadAllText(Out("with.json")));
+        var subject = Assert.Single(mapped.RootElement.GetProperty("subjects").EnumerateArray().ToList());
+        Assert.Equal("Procedure/local1", subject.GetProperty("index").GetString());
+        Assert.Equal("degenerative", subject.GetProperty("cohort").GetString());
+        var excluded = Assert.Single(mapped.RootElement.GetProperty("excluded").EnumerateArray().ToList());
+        Assert.Equal("planned", excluded.GetProperty("reason").GetString());
+    }
 }
