@@ -7,11 +7,10 @@ namespace FhirBridge.Tests.Builders;
 /// <summary>The repository's default mappings (<c>mappings/</c>), found by walking up to FhirBridge.sln, plus in-test ConceptMaps.</summary>
 public static class Mappings
 {
-    private static readonly Lazy<string> DirectoryPath = new(FindMappingsDirectory);
-    private static readonly Lazy<CategoryMaps> DefaultMaps = new(() => MappingLoader.Load([DirectoryPath.Value], new CodeSystems()));
+    private static readonly Lazy<CategoryMaps> DefaultMaps = new(() => MappingLoader.Load([RepositoryPaths.Mappings], new CodeSystems()));
 
     /// <summary>The repository's <c>mappings/</c> directory.</summary>
-    public static string Directory => DirectoryPath.Value;
+    public static string Directory => RepositoryPaths.Mappings;
 
     /// <summary>The default mappings with no aliases.</summary>
     public static CategoryMaps Default => DefaultMaps.Value;
@@ -51,17 +50,4 @@ public static class Mappings
             },
         ],
     };
-
-    private static string FindMappingsDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FhirBridge.sln")))
-            {
-                return Path.Combine(dir.FullName, "mappings");
-            }
-        }
-
-        throw new InvalidOperationException($"FhirBridge.sln not found above {AppContext.BaseDirectory}");
-    }
 }

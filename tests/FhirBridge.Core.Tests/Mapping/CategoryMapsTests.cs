@@ -10,27 +10,8 @@ public class CategoryMapsTests
     private static CategoryMaps MapsOf(string source, params (string Code, string Category, ConceptMapEquivalence Equivalence)[] elements) =>
         MapsOf(new CodeSystems(), source, elements);
 
-    private static CategoryMaps MapsOf(CodeSystems systems, string source, params (string Code, string Category, ConceptMapEquivalence Equivalence)[] elements)
-    {
-        var map = new ConceptMap
-        {
-            Url = "http://test/ConceptMap/t",
-            Group =
-            [
-                new ConceptMap.GroupComponent
-                {
-                    Source = source,
-                    Target = Category.System,
-                    Element = [.. elements.Select(e => new ConceptMap.SourceElementComponent
-                    {
-                        Code = e.Code,
-                        Target = [new ConceptMap.TargetElementComponent { Code = e.Category, Equivalence = e.Equivalence }],
-                    })],
-                },
-            ],
-        };
-        return CategoryMaps.From([(map, "test")], systems);
-    }
+    private static CategoryMaps MapsOf(CodeSystems systems, string source, params (string Code, string Category, ConceptMapEquivalence Equivalence)[] elements) =>
+        CategoryMaps.From([(Builders.Mappings.LocalMap(source, elements), "test")], systems);
 
     [Theory]
     [InlineData("8107", "81.07")]
