@@ -75,6 +75,12 @@ public sealed partial class FhirInputReader
             // The reader's message gives line and byte position only, never content.
             (resource, failure) = (null, $"malformed JSON: {e.Message}");
         }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // JSON that is not an object (an array, a number), or that trips the SDK itself (seen: an empty property
+            // name throws IndexOutOfRangeException inside the deserializer): bad input, never fatal (spec, "Bad input").
+            (resource, failure) = (null, $"not a FHIR resource ({e.GetType().Name}): {Describe([e.Message])}");
+        }
 
         if (resource is null || failure is not null)
         {

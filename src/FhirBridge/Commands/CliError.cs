@@ -12,7 +12,7 @@ internal sealed class CliError(string message) : Exception(message)
         {
             return body();
         }
-        catch (Exception e) when (e is CliError or Mapping.InvalidMappingException or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is CliError or Mapping.InvalidMappingException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             Console.Error.WriteLine($"fhirbridge: error: {e.Message}");
             return ExitCode;

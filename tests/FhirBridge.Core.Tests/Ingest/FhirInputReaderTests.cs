@@ -33,6 +33,26 @@ public sealed class FhirInputReaderTests : IDisposable
         Assert.Contains("Procedure.subject", results[3].QuarantineReason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("[]")]
+    [InlineData("123")]
+    [InlineData("null")]
+    [InlineData("\"text\"")]
+    [InlineData("{}")]
+    [InlineData("{\"resourceType\":5}")]
+    [InlineData("{\"resourceType\":\"Procedure\",\"id\":\"x\",\"status\":\"completed\",\"subject\":{\"reference\":\"Patient/p\"},\"performedDateTime\":123}")]
+    [InlineData("{\"resourceType\":\"Procedure\",\"id\":\"x\",\"status\":\"completed\",\"subject\":[]}")]
+    [InlineData("{\"resourceType\":\"Bundle\",\"type\":\"collection\",\"entry\":[{\"resource\":{\"resourceType\":\"Nope\"}}]}")]
+    [InlineData("{\"resourceType\":\"Procedure\",\"id\":\"x\"")]
+    public void ReadJson_ShapesThatAreNotAResource_AreQuarantinedNotThrown(string json)
+    {
+        var results = _reader.ReadJson(json, "odd.ndjson:1").ToList();
+
+        Assert.NotEmpty(results);
+        Assert.All(results, r => Assert.True(r.IsQuarantined, $"{json} was accepted as {r.ResourceType}"));
+        Assert.All(results, r => Assert.False(string.IsNullOrWhiteSpace(r.QuarantineReason)));
+    }
+
     [Fact]
     public void ReadJson_InvalidValue_QuarantinesWithoutQuotingTheValue()
     {
