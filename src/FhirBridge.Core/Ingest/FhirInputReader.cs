@@ -72,8 +72,8 @@ public sealed partial class FhirInputReader
         }
         catch (JsonException e)
         {
-            // The reader's message gives line and byte position only, never content.
-            (resource, failure) = (null, $"malformed JSON: {e.Message}");
+            // The reader's message gives the position and may quote the offending character: masked like any value.
+            (resource, failure) = (null, $"malformed JSON: {Describe([e.Message])}");
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
