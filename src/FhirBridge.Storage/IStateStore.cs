@@ -1,0 +1,83 @@
+using FhirBridge.MappingLog;
+
+namespace FhirBridge.Storage;
+
+/// <summary>
+/// FhirBridge's state, in one store (architecture.md, "State"): raw resources (latest version per resource), quarantine,
+/// watermarks and file fingerprints, dirty patients, the registry projection, the outbox, the mapping log and runs.
+/// Every method that changes state does so in one transaction, so a process killed anywhere loses nothing and a
+/// repeated step changes nothing. SQLite by default; PostgreSQL for clusters behind the same interface.
+/// </summary>
+public interface IStateStore
+{
+    /// <summary>Creates or migrates the schema. Idempotent.</summary>
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Stores a batch: each resource kept only when it is a newer version than the one held (spec, "Versions"), its
+    /// patient marked dirty; a newer shared resource (Location, Organization) marks every patient of the source dirty.
+    /// Watermarks and file fingerprints advance in the same transaction.
+    /// </summary>
+    Task<IngestOutcome> IngestAsync(string source, IngestBatch batch, CancellationToken cancellationToken);
+
+    /// <summary>A watermark of a source, or null.</summary>
+    Task<string?> GetWatermarkAsync(string source, string key, CancellationToken cancellationToken);
+
+    /// <summary>The fingerprint a file had when it was last fully ingested, or null.</summary>
+    Task<string?> GetFileFingerprintAsync(string source, string path, CancellationToken cancellationToken);
+
+    /// <summary>Patients whose data changed since their last recompute, oldest change first.</summary>
+    Task<IReadOnlyList<DirtyPatient>> GetDirtyPatientsAsync(string source, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Patients with a subject whose follow-up window was open when last computed and has closed by <paramref name="asOf"/>.</summary>
+    Task<IReadOnlyList<string>> GetPatientsWithClosedWindowsAsync(string source, DateTimeOffset asOf, CancellationToken cancellationToken);
+
+    /// <summary>The resources of one patient (latest versions).</summary>
+    Task<IReadOnlyList<StoredResource>> GetPatientResourcesAsync(string source, string patient, CancellationToken cancellationToken);
+
+    /// <summary>The shared resources (Location, Organization) of a source.</summary>
+    Task<IReadOnlyList<StoredResource>> GetSharedResourcesAsync(string source, CancellationToken cancellationToken);
+
+    /// <summary>The registry records last handed over for a patient.</summary>
+    Task<IReadOnlyList<ProjectedRecord>> GetProjectionAsync(string source, string patient, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Commits one patient's recompute in one transaction: replaces their projection and mapping-log entries, enqueues
+    /// the change sets, and clears their dirty mark unless it changed again since <paramref name="generation"/>.
+    /// </summary>
+    Task CommitRecomputeAsync(
+        string source,
+        string patient,
+        long? generation,
+        IReadOnlyList<ProjectedRecord> projection,
+        IReadOnlyList<(string SubjectKey, string Bundle)> changeSets,
+        IReadOnlyList<MappingLogEntry> log,
+        CancellationToken cancellationToken);
+
+    /// <summary>Appends mapping-log entries not tied to one patient (quarantine, shared resources).</summary>
+    Task AppendLogAsync(string source, IReadOnlyList<MappingLogEntry> log, CancellationToken cancellationToken);
+
+    /// <summary>Change sets waiting to be sent, oldest first.</summary>
+    Task<IReadOnlyList<OutboxItem>> GetPendingOutboxAsync(int limit, CancellationToken cancellationToken);
+
+    /// <summary>Marks a change set as accepted by the registry.</summary>
+    Task MarkOutboxSentAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>Records a failed attempt; <paramref name="dead"/> moves it to the dead letters with the registry's message (<paramref name="failure"/>).</summary>
+    Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken);
+
+    /// <summary>Counts of the outbox by state.</summary>
+    Task<IReadOnlyDictionary<string, int>> GetOutboxCountsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Records the end of a source's run.</summary>
+    Task RecordRunAsync(SourceRun run, CancellationToken cancellationToken);
+
+    /// <summary>The last run of each source.</summary>
+    Task<IReadOnlyList<SourceRun>> GetRunsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every quarantined input of a source, in arrival order.</summary>
+    Task<IReadOnlyList<QuarantineItem>> GetQuarantineAsync(string source, CancellationToken cancellationToken);
+
+    /// <summary>Every patient of a source that has resources, in id order (for full reports).</summary>
+    Task<IReadOnlyList<string>> GetPatientIdsAsync(string source, CancellationToken cancellationToken);
+}

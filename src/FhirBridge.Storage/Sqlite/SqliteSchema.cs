@@ -1,0 +1,36 @@
+namespace FhirBridge.Storage.Sqlite;
+
+/// <summary>The SQLite schema, as numbered migrations applied in order; the applied number is kept in <c>schema_version</c>.</summary>
+internal static class SqliteSchema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE resources (
+            source TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
+            version_id TEXT, last_updated TEXT, patient TEXT, json TEXT NOT NULL,
+            PRIMARY KEY (source, type, id));
+        CREATE INDEX resources_patient ON resources (source, patient);
+        CREATE TABLE quarantine (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, origin TEXT NOT NULL,
+            resource_type TEXT, reason TEXT NOT NULL);
+        CREATE TABLE watermarks (source TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (source, key));
+        CREATE TABLE files (source TEXT NOT NULL, path TEXT NOT NULL, fingerprint TEXT NOT NULL, PRIMARY KEY (source, path));
+        CREATE TABLE dirty (source TEXT NOT NULL, patient TEXT NOT NULL, generation INTEGER NOT NULL, PRIMARY KEY (source, patient));
+        CREATE TABLE projection (
+            source TEXT NOT NULL, patient TEXT NOT NULL, record_key TEXT NOT NULL, subject_key TEXT NOT NULL,
+            hash TEXT NOT NULL, json TEXT NOT NULL, open_until TEXT,
+            PRIMARY KEY (source, record_key));
+        CREATE INDEX projection_patient ON projection (source, patient);
+        CREATE INDEX projection_open ON projection (source, open_until) WHERE open_until IS NOT NULL;
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, patient TEXT NOT NULL, subject_key TEXT NOT NULL,
+            bundle TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT);
+        CREATE INDEX outbox_state ON outbox (state, id);
+        CREATE TABLE mapping_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, patient TEXT, entry TEXT NOT NULL);
+        CREATE INDEX mapping_log_patient ON mapping_log (source, patient);
+        CREATE TABLE runs (source TEXT PRIMARY KEY, at TEXT NOT NULL, as_of TEXT NOT NULL, error TEXT);
+        """,
+    ];
+}

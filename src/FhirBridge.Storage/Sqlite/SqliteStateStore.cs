@@ -1,0 +1,429 @@
+using System.Globalization;
+using System.Text.Json;
+using FhirBridge.MappingLog;
+using FhirBridge.Timeline;
+using Microsoft.Data.Sqlite;
+
+namespace FhirBridge.Storage.Sqlite;
+
+/// <summary>
+/// The default store: one SQLite file, nothing to install. WAL mode so readers (status, reports) never block the
+/// pipeline; every change in one transaction.
+/// </summary>
+public sealed class SqliteStateStore : IStateStore
+{
+    private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
+    private static readonly HashSet<string> SharedTypes = ["Location", "Organization"];
+    private readonly string _connectionString;
+
+    /// <summary>Creates the store over a file (created on migrate).</summary>
+    /// <param name="path">The database file.</param>
+    public SqliteStateStore(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString();
+    }
+
+    /// <inheritdoc />
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL;", cancellationToken);
+        await ExecuteAsync(connection, null, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);", cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var current = Convert.ToInt32(await ScalarAsync(connection, tx, "SELECT COALESCE(MAX(version), 0) FROM schema_version;", cancellationToken), CultureInfo.InvariantCulture);
+        for (var v = current; v < SqliteSchema.Migrations.Count; v++)
+        {
+            await ExecuteAsync(connection, tx, SqliteSchema.Migrations[v], cancellationToken);
+            await ExecuteAsync(connection, tx, $"INSERT INTO schema_version (version) VALUES ({v + 1});", cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IngestOutcome> IngestAsync(string source, IngestBatch batch, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        int stored = 0, unchanged = 0;
+        var dirty = new HashSet<string>(StringComparer.Ordinal);
+        var sharedChanged = false;
+
+        await using var read = Command(connection, tx, "SELECT version_id, last_updated FROM resources WHERE source = $s AND type = $t AND id = $i;");
+        await using var write = Command(connection, tx, """
+            INSERT INTO resources (source, type, id, version_id, last_updated, patient, json) VALUES ($s, $t, $i, $v, $u, $p, $j)
+            ON CONFLICT (source, type, id) DO UPDATE SET version_id = $v, last_updated = $u, patient = $p, json = $j;
+            """);
+        foreach (var r in batch.Resources)
+        {
+            read.Parameters.Clear();
+            read.Parameters.AddWithValue("$s", source);
+            read.Parameters.AddWithValue("$t", r.Type);
+            read.Parameters.AddWithValue("$i", r.Id);
+            SourceRef? held = null;
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+            {
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    held = new SourceRef(new ResourceKey(r.Type, r.Id), reader.IsDBNull(0) ? null : reader.GetString(0), ParseTime(reader.IsDBNull(1) ? null : reader.GetString(1)));
+                }
+            }
+
+            // spec, "Versions": keep the highest versionId, then the latest lastUpdated; an equal version is already held.
+            var incoming = new SourceRef(new ResourceKey(r.Type, r.Id), r.VersionId, r.LastUpdated);
+            if (held is not null && !incoming.IsNewerThan(held))
+            {
+                unchanged++;
+                continue;
+            }
+
+            write.Parameters.Clear();
+            write.Parameters.AddWithValue("$s", source);
+            write.Parameters.AddWithValue("$t", r.Type);
+            write.Parameters.AddWithValue("$i", r.Id);
+            write.Parameters.AddWithValue("$v", (object?)r.VersionId ?? DBNull.Value);
+            write.Parameters.AddWithValue("$u", (object?)FormatTime(r.LastUpdated) ?? DBNull.Value);
+            write.Parameters.AddWithValue("$p", (object?)r.Patient ?? DBNull.Value);
+            write.Parameters.AddWithValue("$j", r.Json);
+            await write.ExecuteNonQueryAsync(cancellationToken);
+            stored++;
+            if (r.Patient is not null)
+            {
+                dirty.Add(r.Patient);
+            }
+            else if (SharedTypes.Contains(r.Type))
+            {
+                sharedChanged = true;
+            }
+        }
+
+        await using (var quarantine = Command(connection, tx, "INSERT INTO quarantine (source, origin, resource_type, reason) VALUES ($s, $o, $t, $r);"))
+        {
+            foreach (var q in batch.Quarantined)
+            {
+                quarantine.Parameters.Clear();
+                quarantine.Parameters.AddWithValue("$s", source);
+                quarantine.Parameters.AddWithValue("$o", q.Origin);
+                quarantine.Parameters.AddWithValue("$t", (object?)q.ResourceType ?? DBNull.Value);
+                quarantine.Parameters.AddWithValue("$r", q.Reason);
+                await quarantine.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        if (sharedChanged)
+        {
+            // A Location's or Organization's type can change any patient's setting or department.
+            await using var all = Command(connection, tx, "SELECT DISTINCT patient FROM resources WHERE source = $s AND patient IS NOT NULL;");
+            all.Parameters.AddWithValue("$s", source);
+            await using var reader = await all.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                dirty.Add(reader.GetString(0));
+            }
+        }
+
+        await using (var mark = Command(connection, tx, """
+            INSERT INTO dirty (source, patient, generation) VALUES ($s, $p, 1)
+            ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;
+            """))
+        {
+            foreach (var patient in dirty)
+            {
+                mark.Parameters.Clear();
+                mark.Parameters.AddWithValue("$s", source);
+                mark.Parameters.AddWithValue("$p", patient);
+                await mark.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await UpsertPairsAsync(connection, tx, "watermarks", "key", "value", source, batch.Watermarks, cancellationToken);
+        await UpsertPairsAsync(connection, tx, "files", "path", "fingerprint", source, batch.Files, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return new IngestOutcome(stored, unchanged, batch.Quarantined.Count, dirty.Count);
+    }
+
+    /// <inheritdoc />
+    public Task<string?> GetWatermarkAsync(string source, string key, CancellationToken cancellationToken) =>
+        SingleStringAsync("SELECT value FROM watermarks WHERE source = $s AND key = $k;", source, key, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<string?> GetFileFingerprintAsync(string source, string path, CancellationToken cancellationToken) =>
+        SingleStringAsync("SELECT fingerprint FROM files WHERE source = $s AND path = $k;", source, path, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DirtyPatient>> GetDirtyPatientsAsync(string source, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT patient, generation FROM dirty WHERE source = $s ORDER BY rowid LIMIT $n;",
+            c => { c.Parameters.AddWithValue("$s", source); c.Parameters.AddWithValue("$n", limit); },
+            r => new DirtyPatient(r.GetString(0), r.GetInt64(1)),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetPatientsWithClosedWindowsAsync(string source, DateTimeOffset asOf, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT DISTINCT patient FROM projection WHERE source = $s AND open_until IS NOT NULL AND open_until <= $t ORDER BY patient;",
+            c => { c.Parameters.AddWithValue("$s", source); c.Parameters.AddWithValue("$t", FormatTime(asOf)); },
+            r => r.GetString(0),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredResource>> GetPatientResourcesAsync(string source, string patient, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT type, id, version_id, last_updated, patient, json FROM resources WHERE source = $s AND patient = $p ORDER BY type, id;",
+            c => { c.Parameters.AddWithValue("$s", source); c.Parameters.AddWithValue("$p", patient); },
+            ReadResource,
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredResource>> GetSharedResourcesAsync(string source, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT type, id, version_id, last_updated, patient, json FROM resources WHERE source = $s AND patient IS NULL ORDER BY type, id;",
+            c => c.Parameters.AddWithValue("$s", source),
+            ReadResource,
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetPatientIdsAsync(string source, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT DISTINCT patient FROM resources WHERE source = $s AND patient IS NOT NULL ORDER BY patient;",
+            c => c.Parameters.AddWithValue("$s", source),
+            r => r.GetString(0),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ProjectedRecord>> GetProjectionAsync(string source, string patient, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT record_key, subject_key, hash, json, open_until FROM projection WHERE source = $s AND patient = $p ORDER BY record_key;",
+            c => { c.Parameters.AddWithValue("$s", source); c.Parameters.AddWithValue("$p", patient); },
+            r => new ProjectedRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), ParseTime(r.IsDBNull(4) ? null : r.GetString(4))),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async Task CommitRecomputeAsync(
+        string source,
+        string patient,
+        long? generation,
+        IReadOnlyList<ProjectedRecord> projection,
+        IReadOnlyList<(string SubjectKey, string Bundle)> changeSets,
+        IReadOnlyList<MappingLogEntry> log,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+
+        await using (var delete = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p; DELETE FROM mapping_log WHERE source = $s AND patient = $p;"))
+        {
+            delete.Parameters.AddWithValue("$s", source);
+            delete.Parameters.AddWithValue("$p", patient);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);"))
+        {
+            foreach (var record in projection)
+            {
+                insert.Parameters.Clear();
+                insert.Parameters.AddWithValue("$s", source);
+                insert.Parameters.AddWithValue("$p", patient);
+                insert.Parameters.AddWithValue("$k", record.RecordKey);
+                insert.Parameters.AddWithValue("$sk", record.SubjectKey);
+                insert.Parameters.AddWithValue("$h", record.Hash);
+                insert.Parameters.AddWithValue("$j", record.Json);
+                insert.Parameters.AddWithValue("$o", (object?)FormatTime(record.OpenUntil) ?? DBNull.Value);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await using (var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle) VALUES ($s, $p, $k, $b);"))
+        {
+            foreach (var (subjectKey, bundle) in changeSets)
+            {
+                enqueue.Parameters.Clear();
+                enqueue.Parameters.AddWithValue("$s", source);
+                enqueue.Parameters.AddWithValue("$p", patient);
+                enqueue.Parameters.AddWithValue("$k", subjectKey);
+                enqueue.Parameters.AddWithValue("$b", bundle);
+                await enqueue.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+
+        await InsertLogAsync(connection, tx, source, patient, log, cancellationToken);
+
+        if (generation is { } g)
+        {
+            // Only if nothing arrived for this patient since we read them: otherwise they stay dirty for the next pass.
+            await using var clear = Command(connection, tx, "DELETE FROM dirty WHERE source = $s AND patient = $p AND generation = $g;");
+            clear.Parameters.AddWithValue("$s", source);
+            clear.Parameters.AddWithValue("$p", patient);
+            clear.Parameters.AddWithValue("$g", g);
+            await clear.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task AppendLogAsync(string source, IReadOnlyList<MappingLogEntry> log, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await InsertLogAsync(connection, tx, source, null, log, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<OutboxItem>> GetPendingOutboxAsync(int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT id, source, patient, subject_key, bundle, attempts, state, last_error FROM outbox WHERE state = 'pending' ORDER BY id LIMIT $n;",
+            c => c.Parameters.AddWithValue("$n", limit),
+            r => new OutboxItem(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt32(5), r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7)),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task MarkOutboxSentAsync(long id, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL WHERE id = $id;", c => c.Parameters.AddWithValue("$id", id), cancellationToken);
+
+    /// <inheritdoc />
+    public Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE outbox SET state = CASE WHEN $dead THEN 'dead' ELSE state END, attempts = attempts + 1, last_error = $e WHERE id = $id;",
+            c => { c.Parameters.AddWithValue("$id", id); c.Parameters.AddWithValue("$e", failure); c.Parameters.AddWithValue("$dead", dead); },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, int>> GetOutboxCountsAsync(CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync("SELECT state, COUNT(*) FROM outbox GROUP BY state;", _ => { }, r => (r.GetString(0), r.GetInt32(1)), cancellationToken);
+        return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc />
+    public Task RecordRunAsync(SourceRun run, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "INSERT INTO runs (source, at, as_of, error) VALUES ($s, $a, $o, $e) ON CONFLICT (source) DO UPDATE SET at = $a, as_of = $o, error = $e;",
+            c =>
+            {
+                c.Parameters.AddWithValue("$s", run.Source);
+                c.Parameters.AddWithValue("$a", FormatTime(run.At));
+                c.Parameters.AddWithValue("$o", FormatTime(run.AsOf));
+                c.Parameters.AddWithValue("$e", (object?)run.Error ?? DBNull.Value);
+            },
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SourceRun>> GetRunsAsync(CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT source, at, as_of, error FROM runs ORDER BY source;",
+            _ => { },
+            r => new SourceRun(r.GetString(0), ParseTime(r.GetString(1))!.Value, ParseTime(r.GetString(2))!.Value, r.IsDBNull(3) ? null : r.GetString(3)),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<QuarantineItem>> GetQuarantineAsync(string source, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT origin, resource_type, reason FROM quarantine WHERE source = $s ORDER BY seq;",
+            c => c.Parameters.AddWithValue("$s", source),
+            r => new QuarantineItem(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)),
+            cancellationToken);
+
+    // Times are stored as UTC ISO 8601 with a fixed width, so text order is time order.
+    private static string? FormatTime(DateTimeOffset? time) =>
+        time?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset? ParseTime(string? text) =>
+        text is null ? null : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    private static StoredResource ReadResource(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5));
+
+    private static async Task InsertLogAsync(SqliteConnection connection, SqliteTransaction tx, string source, string? patient, IReadOnlyList<MappingLogEntry> log, CancellationToken cancellationToken)
+    {
+        await using var insert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry) VALUES ($s, $p, $e);");
+        foreach (var entry in log)
+        {
+            insert.Parameters.Clear();
+            insert.Parameters.AddWithValue("$s", source);
+            insert.Parameters.AddWithValue("$p", (object?)patient ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$e", JsonSerializer.Serialize(entry, LogJson));
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private static async Task UpsertPairsAsync(SqliteConnection connection, SqliteTransaction tx, string table, string keyColumn, string valueColumn, string source, IReadOnlyDictionary<string, string> pairs, CancellationToken cancellationToken)
+    {
+        await using var upsert = Command(connection, tx,
+            $"INSERT INTO {table} (source, {keyColumn}, {valueColumn}) VALUES ($s, $k, $v) ON CONFLICT (source, {keyColumn}) DO UPDATE SET {valueColumn} = $v;");
+        foreach (var (key, value) in pairs)
+        {
+            upsert.Parameters.Clear();
+            upsert.Parameters.AddWithValue("$s", source);
+            upsert.Parameters.AddWithValue("$k", key);
+            upsert.Parameters.AddWithValue("$v", value);
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, tx, sql);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, tx, sql);
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private async Task ExecuteAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, sql);
+        bind(command);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<string?> SingleStringAsync(string sql, string source, string key, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(sql, c => { c.Parameters.AddWithValue("$s", source); c.Parameters.AddWithValue("$k", key); }, r => r.GetString(0), cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, Action<SqliteCommand> bind, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, sql);
+        bind(command);
+        var result = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(read(reader));
+        }
+
+        return result;
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragma = Command(connection, null, "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+}

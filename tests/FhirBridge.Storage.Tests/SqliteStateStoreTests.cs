@@ -1,0 +1,163 @@
+using FhirBridge.MappingLog;
+using FhirBridge.Storage;
+using FhirBridge.Storage.Sqlite;
+
+namespace FhirBridge.Tests.Storage;
+
+/// <summary>The state store's contract, on SQLite in a throw-away file.</summary>
+public sealed class SqliteStateStoreTests : IAsyncLifetime
+{
+    private const string Source = "hospital-a";
+    private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-store-").FullName;
+    private SqliteStateStore _store = null!;
+
+    private string DatabasePath => Path.Combine(_dir, "state.db");
+
+    public async Task InitializeAsync()
+    {
+        _store = new SqliteStateStore(DatabasePath);
+        await _store.MigrateAsync(CancellationToken.None);
+    }
+
+    public Task DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private static StoredResource Procedure(string id, string? version, string patient = "p1", string json = "{}") =>
+        new("Procedure", id, version, null, patient, json);
+
+    [Fact]
+    public async Task Migrate_Twice_IsIdempotentAndKeepsData()
+    {
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1")] }, default);
+
+        var reopened = new SqliteStateStore(DatabasePath);
+        await reopened.MigrateAsync(default);
+
+        Assert.Single(await reopened.GetPatientResourcesAsync(Source, "p1", default));
+    }
+
+    [Fact]
+    public async Task Ingest_OlderOrSameVersion_IsKeptOutAndDoesNotDirtyThePatient()
+    {
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", json: "{\"v\":2}")] }, default);
+        var first = Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default));
+        await _store.CommitRecomputeAsync(Source, "p1", first.Generation, [], [], [], default);
+
+        var outcome = await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", json: "{\"v\":1}"), Procedure("op1", "2", json: "{\"v\":2}")] }, default);
+
+        Assert.Equal((0, 2, 0), (outcome.Stored, outcome.Unchanged, outcome.PatientsMarkedDirty));
+        Assert.Equal("{\"v\":2}", Assert.Single(await _store.GetPatientResourcesAsync(Source, "p1", default)).Json);
+        Assert.Empty(await _store.GetDirtyPatientsAsync(Source, 10, default));
+    }
+
+    [Fact]
+    public async Task Ingest_NewerVersion_ReplacesAndMarksDirty()
+    {
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1")] }, default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "10", json: "{\"v\":10}")] }, default);
+
+        Assert.Equal("10", Assert.Single(await _store.GetPatientResourcesAsync(Source, "p1", default)).VersionId);
+        Assert.Equal(2, Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default)).Generation);
+    }
+
+    [Fact]
+    public async Task CommitRecompute_PatientChangedAgainMeanwhile_StaysDirty()
+    {
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1")] }, default);
+        var read = Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default));
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op2", "1")] }, default);
+
+        await _store.CommitRecomputeAsync(Source, "p1", read.Generation, [], [], [], default);
+
+        Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default));
+    }
+
+    [Fact]
+    public async Task Ingest_SharedResourceChanges_MarksEveryPatientOfTheSourceDirty()
+    {
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1"), Procedure("op2", "1", "p2")] }, default);
+        foreach (var d in await _store.GetDirtyPatientsAsync(Source, 10, default))
+        {
+            await _store.CommitRecomputeAsync(Source, d.Patient, d.Generation, [], [], [], default);
+        }
+
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [new StoredResource("Location", "or1", "2", null, null, "{}")] }, default);
+
+        Assert.Equal(["p1", "p2"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient).Order(StringComparer.Ordinal));
+        Assert.Single(await _store.GetSharedResourcesAsync(Source, default));
+    }
+
+    [Fact]
+    public async Task Ingest_WatermarksFilesAndQuarantine_AreStoredWithTheBatch()
+    {
+        await _store.IngestAsync(Source, new IngestBatch
+        {
+            Resources = [Procedure("op1", "1")],
+            Quarantined = [new QuarantineItem("Procedure.ndjson:3", "Procedure", "bad")],
+            Watermarks = new Dictionary<string, string> { ["Procedure"] = "2024-03-01T00:00:00Z" },
+            Files = new Dictionary<string, string> { ["Procedure.ndjson"] = "123:456" },
+        }, default);
+
+        Assert.Equal("2024-03-01T00:00:00Z", await _store.GetWatermarkAsync(Source, "Procedure", default));
+        Assert.Null(await _store.GetWatermarkAsync("other-source", "Procedure", default));
+        Assert.Equal("123:456", await _store.GetFileFingerprintAsync(Source, "Procedure.ndjson", default));
+        Assert.Equal("bad", Assert.Single(await _store.GetQuarantineAsync(Source, default)).Reason);
+    }
+
+    [Fact]
+    public async Task CommitRecompute_ReplacesProjectionAndLogAndEnqueuesChangeSets()
+    {
+        var open = new DateTimeOffset(2024, 4, 1, 0, 0, 0, TimeSpan.FromHours(8));
+        await _store.CommitRecomputeAsync(Source, "p1", null,
+            [new ProjectedRecord("ResearchSubject|s1", "s1", "h1", "{}", open), new ProjectedRecord("Patient|x", "s1", "h2", "{}", null)],
+            [("s1", "{\"resourceType\":\"Bundle\"}")],
+            [new MappingLogEntry("Procedure/op1", Decision.Index, "outcome.as-of", "follow-up-open")],
+            default);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [new ProjectedRecord("ResearchSubject|s1", "s1", "h3", "{}", null)], [], [], default);
+
+        Assert.Equal("h3", Assert.Single(await _store.GetProjectionAsync(Source, "p1", default)).Hash);
+        var pending = Assert.Single(await _store.GetPendingOutboxAsync(10, default));
+        Assert.Equal(("s1", "pending", 0), (pending.SubjectKey, pending.State, pending.Attempts));
+    }
+
+    [Fact]
+    public async Task ClosedWindows_OpenUntilPassed_ListsThePatient()
+    {
+        var closes = new DateTimeOffset(2024, 3, 31, 16, 0, 0, TimeSpan.Zero);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [new ProjectedRecord("ResearchSubject|s1", "s1", "h", "{}", closes)], [], [], default);
+
+        Assert.Empty(await _store.GetPatientsWithClosedWindowsAsync(Source, closes.AddSeconds(-1), default));
+        Assert.Equal(["p1"], await _store.GetPatientsWithClosedWindowsAsync(Source, closes, default));
+    }
+
+    [Fact]
+    public async Task Outbox_SentAndDead_LeavePendingWithTheirState()
+    {
+        await _store.CommitRecomputeAsync(Source, "p1", null, [], [("s1", "{}"), ("s2", "{}"), ("s3", "{}")], [], default);
+        var items = await _store.GetPendingOutboxAsync(10, default);
+
+        await _store.MarkOutboxSentAsync(items[0].Id, default);
+        await _store.MarkOutboxFailedAsync(items[1].Id, "422 Unprocessable: profile", dead: true, default);
+        await _store.MarkOutboxFailedAsync(items[2].Id, "503", dead: false, default);
+
+        var pending = Assert.Single(await _store.GetPendingOutboxAsync(10, default));
+        Assert.Equal((items[2].Id, 1, "503"), (pending.Id, pending.Attempts, pending.LastError));
+        var counts = await _store.GetOutboxCountsAsync(default);
+        Assert.Equal((1, 1, 1), (counts["sent"], counts["dead"], counts["pending"]));
+    }
+
+    [Fact]
+    public async Task Runs_RecordedPerSource_LastOneWins()
+    {
+        var at = new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero);
+        await _store.RecordRunAsync(new SourceRun(Source, at, at, "boom"), default);
+        await _store.RecordRunAsync(new SourceRun(Source, at.AddMinutes(5), at.AddMinutes(5), null), default);
+
+        var run = Assert.Single(await _store.GetRunsAsync(default));
+        Assert.Equal((at.AddMinutes(5), (string?)null), (run.At, run.Error));
+    }
+}
