@@ -1,4 +1,5 @@
 using FhirBridge.MappingLog;
+using FhirBridge.Reconcile;
 
 namespace FhirBridge.Storage;
 

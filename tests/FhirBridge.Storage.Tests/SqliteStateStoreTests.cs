@@ -1,4 +1,5 @@
 using FhirBridge.MappingLog;
+using FhirBridge.Reconcile;
 using FhirBridge.Storage;
 using FhirBridge.Storage.Sqlite;
 

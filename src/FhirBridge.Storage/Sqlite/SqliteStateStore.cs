@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using FhirBridge.MappingLog;
+using FhirBridge.Reconcile;
 using FhirBridge.Timeline;
 using Microsoft.Data.Sqlite;
 

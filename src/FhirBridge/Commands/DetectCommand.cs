@@ -98,7 +98,8 @@ internal static class DetectCommand
         var maps = MappingLoader.Load(options.MappingDirectories, options.Systems);
         var rule = new UnplannedReturnRule(options.Study);
         var report = new DetectionReport(options.Study.Id, options.AsOf);
-        var bundle = options.PseudonymKey is null ? null : new RegistryBundleBuilder(options.Source, options.Study, new Pseudonymizer(options.PseudonymKey));
+        var registry = options.PseudonymKey is null ? null : new RegistryRecordBuilder(options.Source, options.Study, new Pseudonymizer(options.PseudonymKey));
+        var registryRecords = registry is null ? null : new List<RegistryRecord> { registry.Study() };
         var unmapped = new HashSet<string>(StringComparer.Ordinal);
 
         using var logStream = options.LogFile is null ? null : new StreamWriter(options.LogFile);
@@ -119,7 +120,7 @@ internal static class DetectCommand
             (timeline, detection, entries) =>
             {
                 report.Add(detection);
-                bundle?.Add(timeline, detection.Subjects);
+                registryRecords?.AddRange(registry!.Build(timeline, detection.Subjects));
                 foreach (var entry in entries)
                 {
                     Log(entry);
@@ -138,9 +139,9 @@ internal static class DetectCommand
             report.WriteTo(stream);
         }
 
-        if (bundle is not null)
+        if (registryRecords is not null)
         {
-            File.WriteAllText(options.RegistryBundleFile!, new FhirJsonSerializer().SerializeToString(bundle.ToBundle(), true));
+            File.WriteAllText(options.RegistryBundleFile!, new FhirJsonSerializer().SerializeToString(TransactionBundle.Of(registryRecords), true));
         }
 
         WriteSummary(output, report, summary, unmapped.Count);

@@ -1,4 +1,4 @@
-namespace FhirBridge.Storage;
+namespace FhirBridge.Reconcile;
 
 /// <summary>
 /// One registry record as last handed to the registry for a patient (the registry projection): the reconcile stage
