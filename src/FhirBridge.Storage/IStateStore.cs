@@ -55,8 +55,8 @@ public interface IStateStore
         IReadOnlyList<MappingLogEntry> log,
         CancellationToken cancellationToken);
 
-    /// <summary>Appends mapping-log entries not tied to one patient (quarantine, shared resources).</summary>
-    Task AppendLogAsync(string source, IReadOnlyList<MappingLogEntry> log, CancellationToken cancellationToken);
+    /// <summary>Replaces the mapping-log entries of the source's shared resources (Locations, Organizations), recomputed every run.</summary>
+    Task ReplaceSharedLogAsync(string source, IReadOnlyList<MappingLogEntry> log, CancellationToken cancellationToken);
 
     /// <summary>Change sets waiting to be sent, oldest first.</summary>
     Task<IReadOnlyList<OutboxItem>> GetPendingOutboxAsync(int limit, CancellationToken cancellationToken);

@@ -4,4 +4,5 @@ using FhirBridge.Cli.Commands;
 var root = new RootCommand("FhirBridge: feeds the NCT05995327 spine-surgery registry from hospital FHIR R4 data.");
 root.Subcommands.Add(DetectCommand.Create(TimeProvider.System));
 root.Subcommands.Add(SynthCommand.Create());
-return root.Parse(args).Invoke();
+root.Subcommands.Add(RunCommand.Create());
+return await root.Parse(args).InvokeAsync();

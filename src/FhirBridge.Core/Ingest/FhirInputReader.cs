@@ -16,6 +16,8 @@ namespace FhirBridge.Ingest;
 public sealed partial class FhirInputReader
 {
     // Recoverable: hospital data is read as far as it goes; what it could not read shows up in validation below.
+    private static readonly FhirJsonSerializer Serializer = new();
+
     private readonly FhirJsonDeserializer _deserializer = new(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
 
     /// <summary>Reads a file, or every <c>*.json</c> and <c>*.ndjson</c> file under a directory (recursively, in ordinal path order).</summary>
@@ -87,7 +89,7 @@ public sealed partial class FhirInputReader
             return [new IngestResult(origin, null, null, failure ?? "not a FHIR resource")];
         }
 
-        return resource is Bundle bundle ? ReadBundle(bundle, origin) : [Accept(resource, origin, ResourceKey.Parse)];
+        return resource is Bundle bundle ? ReadBundle(bundle, origin) : [Accept(resource, origin, ResourceKey.Parse, json)];
     }
 
     private IEnumerable<IngestResult> ReadFile(string file, string origin)
@@ -156,12 +158,12 @@ public sealed partial class FhirInputReader
             }
             else
             {
-                yield return Accept(entry.Resource, entryOrigin, Resolve);
+                yield return Accept(entry.Resource, entryOrigin, Resolve, null);
             }
         }
     }
 
-    private static IngestResult Accept(Resource resource, string origin, Func<string?, ResourceKey?> resolve)
+    private static IngestResult Accept(Resource resource, string origin, Func<string?, ResourceKey?> resolve, string? json)
     {
         var issues = resource.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, true);
         if (issues.Count > 0)
@@ -175,20 +177,29 @@ public sealed partial class FhirInputReader
         }
 
         var record = RecordProjector.Project(resource, resolve);
-        var patient = record switch
+        var (hasSubject, patient) = record switch
         {
+            PatientRecord p => (false, p.Ref.Key),
             ProcedureRecord p => (true, p.Patient),
             EncounterRecord e => (true, e.Patient),
             ConditionRecord c => (true, c.Patient),
             ServiceRequestRecord s => (true, s.Patient),
-            _ => (false, null),
+            null when resource is Observation o => (true, resolve(o.Subject?.Reference)),
+            _ => (false, (ResourceKey?)null),
         };
-        if (patient is (true, var key) && key?.Type != "Patient")
+        if (hasSubject && patient?.Type != "Patient")
         {
             return new IngestResult(origin, resource.TypeName, null, $"{resource.TypeName}.subject is not a Patient reference");
         }
 
-        return new IngestResult(origin, resource.TypeName, record, null);
+        return new IngestResult(origin, resource.TypeName, record, null)
+        {
+            Id = resource.Id,
+            VersionId = resource.Meta?.VersionId,
+            LastUpdated = resource.Meta?.LastUpdated,
+            Patient = patient?.Id,
+            Json = json ?? Serializer.SerializeToString(resource),
+        };
     }
 
     // Validation messages quote the offending value ("'1970-13-45' is not a correct literal"): the value may be a

@@ -9,6 +9,21 @@ namespace FhirBridge.Ingest;
 /// <param name="QuarantineReason">Why it was quarantined; null when accepted.</param>
 public sealed record IngestResult(string Origin, string? ResourceType, ITimelineRecord? Record, string? QuarantineReason)
 {
+    /// <summary>The accepted resource's id.</summary>
+    public string? Id { get; init; }
+
+    /// <summary>The accepted resource's <c>meta.versionId</c>.</summary>
+    public string? VersionId { get; init; }
+
+    /// <summary>The accepted resource's <c>meta.lastUpdated</c>.</summary>
+    public DateTimeOffset? LastUpdated { get; init; }
+
+    /// <summary>The id of the patient the accepted resource belongs to; null for shared resources (Location, Organization).</summary>
+    public string? Patient { get; init; }
+
+    /// <summary>The accepted resource as JSON (the line as received, or the Bundle entry re-serialized), for the state store.</summary>
+    public string? Json { get; init; }
+
     /// <summary>True when the input was quarantined.</summary>
     public bool IsQuarantined => QuarantineReason is not null;
 }

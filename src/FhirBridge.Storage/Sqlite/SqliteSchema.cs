@@ -10,7 +10,7 @@ internal static class SqliteSchema
             source TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,
             version_id TEXT, last_updated TEXT, patient TEXT, json TEXT NOT NULL,
             PRIMARY KEY (source, type, id));
-        CREATE INDEX resources_patient ON resources (source, patient);
+        CREATE INDEX resources_patient ON resources (source, patient, type, id);
         CREATE TABLE quarantine (
             seq INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, origin TEXT NOT NULL,
             resource_type TEXT, reason TEXT NOT NULL);
@@ -21,7 +21,7 @@ internal static class SqliteSchema
             source TEXT NOT NULL, patient TEXT NOT NULL, record_key TEXT NOT NULL, subject_key TEXT NOT NULL,
             hash TEXT NOT NULL, json TEXT NOT NULL, open_until TEXT,
             PRIMARY KEY (source, record_key));
-        CREATE INDEX projection_patient ON projection (source, patient);
+        CREATE INDEX projection_patient ON projection (source, patient, record_key);
         CREATE INDEX projection_open ON projection (source, open_until) WHERE open_until IS NOT NULL;
         CREATE TABLE outbox (
             id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, patient TEXT NOT NULL, subject_key TEXT NOT NULL,

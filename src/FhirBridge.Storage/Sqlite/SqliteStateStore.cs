@@ -15,6 +15,8 @@ public sealed class SqliteStateStore : IStateStore
 {
     private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
     private static readonly HashSet<string> SharedTypes = ["Location", "Organization"];
+    // The mapping_log.patient value of shared-resource entries: not a patient id (ids never contain spaces).
+    private const string SharedLogScope = "(shared resources)";
     private readonly string _connectionString;
 
     /// <summary>Creates the store over a file (created on migrate).</summary>
@@ -184,7 +186,7 @@ public sealed class SqliteStateStore : IStateStore
     /// <inheritdoc />
     public Task<IReadOnlyList<StoredResource>> GetSharedResourcesAsync(string source, CancellationToken cancellationToken) =>
         QueryAsync(
-            "SELECT type, id, version_id, last_updated, patient, json FROM resources WHERE source = $s AND patient IS NULL ORDER BY type, id;",
+            "SELECT type, id, version_id, last_updated, patient, json FROM resources WHERE source = $s AND patient IS NULL AND type IN ('Location', 'Organization') ORDER BY type, id;",
             c => c.Parameters.AddWithValue("$s", source),
             ReadResource,
             cancellationToken);
@@ -270,11 +272,18 @@ public sealed class SqliteStateStore : IStateStore
     }
 
     /// <inheritdoc />
-    public async Task AppendLogAsync(string source, IReadOnlyList<MappingLogEntry> log, CancellationToken cancellationToken)
+    public async Task ReplaceSharedLogAsync(string source, IReadOnlyList<MappingLogEntry> log, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await InsertLogAsync(connection, tx, source, null, log, cancellationToken);
+        await using (var delete = Command(connection, tx, "DELETE FROM mapping_log WHERE source = $s AND patient = $p;"))
+        {
+            delete.Parameters.AddWithValue("$s", source);
+            delete.Parameters.AddWithValue("$p", SharedLogScope);
+            await delete.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await InsertLogAsync(connection, tx, source, SharedLogScope, log, cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
 

@@ -18,4 +18,18 @@ internal sealed class CliError(string message) : Exception(message)
             return ExitCode;
         }
     }
+
+    /// <summary>The same for an asynchronous command body.</summary>
+    public static async Task<int> GuardAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e) when (e is CliError or Mapping.InvalidMappingException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"fhirbridge: error: {e.Message}");
+            return ExitCode;
+        }
+    }
 }

@@ -144,12 +144,13 @@ internal static class DetectCommand
             File.WriteAllText(options.RegistryBundleFile!, new FhirJsonSerializer().SerializeToString(TransactionBundle.Of(registryRecords), true));
         }
 
-        WriteSummary(output, report, summary, unmapped.Count);
+        var ci = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(ci, $"study {report.Study}, as of {report.AsOf.ToString("uuuu-MM-dd'T'HH:mm:sso<+HH:mm>", ci)}"));
+        output.WriteLine(string.Create(ci, $"read       {summary.AcceptedByType.Values.Sum()} resources ({string.Join(", ", summary.AcceptedByType.Select(kv => $"{kv.Key} {kv.Value}"))}); quarantined {summary.Quarantined.Count}"));
+        ReportSummary.Write(output, report);
+        output.WriteLine(string.Create(ci, $"unmapped   {unmapped.Count} distinct source codes no mapping covers (see --log)"));
         return 0;
     }
-
-    private static string Percent(int part, int whole) =>
-        whole == 0 ? "-" : (100.0 * part / whole).ToString("0.00", CultureInfo.InvariantCulture) + "%";
 
     private static string PseudonymKey(string? keyFile)
     {
@@ -162,33 +163,5 @@ internal static class DetectCommand
         }
 
         return key;
-    }
-
-    private static void WriteSummary(TextWriter output, DetectionReport report, FileDetection.Summary summary, int unmappedCodes)
-    {
-        var ci = CultureInfo.InvariantCulture;
-        var read = summary.AcceptedByType.Values.Sum();
-        output.WriteLine(string.Create(ci, $"study {report.Study}, as of {report.AsOf.ToString("uuuu-MM-dd'T'HH:mm:sso<+HH:mm>", ci)}"));
-        output.WriteLine(string.Create(ci, $"read       {read} resources ({string.Join(", ", summary.AcceptedByType.Select(kv => $"{kv.Key} {kv.Value}"))}); quarantined {summary.Quarantined.Count}"));
-        output.WriteLine(string.Create(ci, $"subjects   {report.Subjects.Count} index operations of {report.Subjects.Select(s => s.Patient).Distinct().Count()} patients"));
-        foreach (var group in report.Subjects.GroupBy(s => s.Cohort).OrderBy(g => g.Key, StringComparer.Ordinal))
-        {
-            var returns = group.Count(s => s.Outcome == Outcome.UnplannedReturn);
-            var closed = group.Count(s => s.Outcome != Outcome.FollowUpOpen);
-            var rate = Percent(returns, closed);
-            output.WriteLine(string.Create(ci, $"  {group.Key,-13} {group.Count(),6} subjects, {returns,4} unplanned returns, {group.Count(s => s.Outcome == Outcome.FollowUpOpen),4} follow-up open, rate {rate}"));
-        }
-
-        var totalReturns = report.Subjects.Count(s => s.Outcome == Outcome.UnplannedReturn);
-        var totalClosed = report.Subjects.Count(s => s.Outcome != Outcome.FollowUpOpen);
-        output.WriteLine(string.Create(ci, $"outcome    unplanned-return {totalReturns}, no-return {report.Subjects.Count(s => s.Outcome == Outcome.NoReturn)}, follow-up-open {report.Subjects.Count - totalClosed}"));
-
-        // Both rates, as the spec asks ("Unit of analysis"): per index operation, and per patient with a closed window.
-        var closedPatients = report.Subjects.Where(s => s.Outcome != Outcome.FollowUpOpen).GroupBy(s => s.Patient).ToList();
-        var returnedPatients = closedPatients.Count(g => g.Any(s => s.Outcome == Outcome.UnplannedReturn));
-        output.WriteLine(string.Create(ci, $"rate       per operation {Percent(totalReturns, totalClosed)} ({totalReturns}/{totalClosed}), per patient {Percent(returnedPatients, closedPatients.Count)} ({returnedPatients}/{closedPatients.Count})"));
-        var excluded = report.Excluded.GroupBy(e => (e.Index is null ? "index " : "return ") + e.Reason).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} {g.Count()}").ToList();
-        output.WriteLine(string.Create(ci, $"excluded   {(excluded.Count == 0 ? "none" : string.Join(", ", excluded))}"));
-        output.WriteLine(string.Create(ci, $"unmapped   {unmappedCodes} distinct source codes no mapping covers (see --log)"));
     }
 }

@@ -1,0 +1,168 @@
+using System.CommandLine;
+using System.Globalization;
+using FhirBridge.Cli.Configuration;
+using FhirBridge.Cli.Push;
+using FhirBridge.Cli.Service;
+using FhirBridge.Reporting;
+using FhirBridge.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using Quartz;
+
+namespace FhirBridge.Cli.Commands;
+
+/// <summary>
+/// <c>fhirbridge run</c>: the service. Runs until stopped (Ctrl+C or SIGTERM drain the current batch), pulling each
+/// source on its schedule; <c>--once</c> runs every stage once for every source and exits. Any other
+/// <c>--FhirBridge:Key=value</c> argument overrides a setting.
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var once = new Option<bool>("--once") { Description = "Run every stage once for every source, then exit (0 when all succeeded)." };
+        var report = new Option<string?>("--report") { Description = "With --once: write the detect report for the whole store here." };
+        var config = new Option<string?>("--config") { Description = $"The settings file that replaces the shipped appsettings.json (also {FhirBridgeConfiguration.ConfigVariable})." };
+        var asOf = new Option<string?>("--as-of") { Description = "With --once: judge as of this ISO 8601 date-time (default: now)." };
+        var command = new Command("run", "Run the service: scheduled pulls from every source, recompute, and hand changes to the registry.") { once, report, config, asOf };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction((parse, cancellationToken) => CliError.GuardAsync(async () =>
+        {
+            var baseFile = FhirBridgeConfiguration.BaseFile(parse.GetValue(config));
+            var configuration = FhirBridgeConfiguration.Build(baseFile, parse.UnmatchedTokens);
+            var quiet = parse.GetValue(once);
+            using var host = BuildHost(configuration, Path.GetDirectoryName(baseFile)!, quiet);
+            if (Validate(host) is { } failures)
+            {
+                foreach (var failure in failures)
+                {
+                    await Console.Error.WriteLineAsync($"fhirbridge: error: {failure}");
+                }
+
+                return CliError.ExitCode;
+            }
+
+            await host.Services.GetRequiredService<IStateStore>().MigrateAsync(cancellationToken);
+            if (!quiet)
+            {
+                await host.RunAsync(cancellationToken);
+                return 0;
+            }
+
+            var judgedAt = parse.GetValue(asOf) is { } text ? CliTime.AsOf(text, null, TimeProvider.System) : (OffsetDateTime?)null;
+            return await RunOnceAsync(host.Services, judgedAt, parse.GetValue(report), baseFile, cancellationToken);
+        }));
+        return command;
+    }
+
+    private static IHost BuildHost(IConfigurationRoot configuration, string baseDirectory, bool once)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = baseDirectory });
+        builder.Configuration.AddConfiguration(configuration);
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; o.UseUtcTimestamp = true; });
+        builder.Logging.SetMinimumLevel(once ? LogLevel.Warning : LogLevel.Information);
+        builder.Logging.AddFilter("Quartz", LogLevel.Warning);
+        builder.Services.AddFhirBridge(configuration, baseDirectory);
+        if (!once)
+        {
+            AddSchedules(builder.Services, configuration);
+        }
+
+        return builder.Build();
+    }
+
+    private static void AddSchedules(IServiceCollection services, IConfiguration configuration)
+    {
+        var sources = configuration.GetSection(FhirBridgeOptions.Section).Get<FhirBridgeOptions>()?.Sources ?? [];
+        services.AddQuartz(q =>
+        {
+            foreach (var source in sources)
+            {
+                var job = new JobKey(source.Name, "sources");
+                q.AddJob<SourcePullJob>(j => j.WithIdentity(job).UsingJobData(SourcePullJob.SourceKey, source.Name));
+
+                // Once at start, then on the schedule; a missed fire is not made up (the next pull catches up anyway).
+                q.AddTrigger(t => t.ForJob(job).WithIdentity(source.Name + "-start", "sources").StartNow());
+                q.AddTrigger(t => t.ForJob(job).WithIdentity(source.Name + "-schedule", "sources")
+                    .WithCronSchedule(source.Schedule, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing)));
+            }
+        });
+        services.Configure<QuartzOptions>(o => o.Scheduling.IgnoreDuplicates = true);
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+    }
+
+    private static IReadOnlyList<string>? Validate(IHost host)
+    {
+        try
+        {
+            _ = host.Services.GetRequiredService<IOptions<FhirBridgeOptions>>().Value;
+            return null;
+        }
+        catch (OptionsValidationException e)
+        {
+            return [.. e.Failures];
+        }
+    }
+
+    private static async Task<int> RunOnceAsync(IServiceProvider services, OffsetDateTime? asOf, string? reportFile, string baseFile, CancellationToken cancellationToken)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var output = Console.Out;
+        var runner = services.GetRequiredService<SourceRunner>();
+        var recompute = services.GetRequiredService<PatientRecompute>();
+        var store = services.GetRequiredService<IStateStore>();
+        var push = services.GetRequiredService<RegistryPush>();
+        var options = services.GetRequiredService<IOptions<FhirBridgeOptions>>().Value;
+        var sources = services.GetRequiredService<IReadOnlyList<SourceContext>>();
+        var judgedAt = asOf ?? Instant.FromDateTimeOffset(TimeProvider.System.GetUtcNow()).WithOffset(Offset.Zero);
+
+        await output.WriteLineAsync($"settings   {baseFile}");
+        var failed = new List<string>();
+        var report = new DetectionReport(options.Study.Id, judgedAt);
+        foreach (var source in sources)
+        {
+            var result = await runner.RunAsync(source, judgedAt, cancellationToken);
+            if (result.Error is not null)
+            {
+                failed.Add($"{source.Name}: {result.Error}");
+                await output.WriteLineAsync($"source     {source.Name}: FAILED: {result.Error}");
+                continue;
+            }
+
+            var pulled = result.Pulled!;
+            var read = pulled.ResourcesByType.Count == 0
+                ? "nothing new"
+                : string.Create(ci, $"read {pulled.ResourcesByType.Values.Sum()} resources ({string.Join(", ", pulled.ResourcesByType.Select(kv => $"{kv.Key} {kv.Value}"))}), {pulled.Stored} new or changed");
+            await output.WriteLineAsync(string.Create(ci,
+                $"source     {source.Name}: {read}, {pulled.Quarantined} quarantined ({result.PullTime.TotalSeconds:0.0} s); recomputed {result.Recomputed!.Patients} patients, {result.Recomputed.ChangeSets} change sets ({result.RecomputeTime.TotalSeconds:0.0} s)"));
+            await recompute.JudgeAllAsync(source, judgedAt, report.Add, cancellationToken);
+            foreach (var q in await store.GetQuarantineAsync(source.Name, cancellationToken))
+            {
+                report.Add(new Ingest.IngestResult(q.Origin, q.ResourceType, null, q.Reason));
+            }
+        }
+
+        var (sent, dead, pending) = await push.PushPendingAsync(cancellationToken);
+        await output.WriteLineAsync(string.Create(ci, $"registry   {sent} change sets written to {push.Destination}; {dead} dead letters, {pending} pending"));
+        await output.WriteLineAsync($"state      {options.Storage.ConnectionString}");
+        await output.WriteLineAsync(string.Create(ci, $"study {report.Study}, as of {report.AsOf.ToString("uuuu-MM-dd'T'HH:mm:sso<+HH:mm>", ci)}; quarantined in store {report.Quarantined.Count}"));
+        ReportSummary.Write(output, report);
+        if (reportFile is not null)
+        {
+            await using var stream = File.Create(reportFile);
+            report.WriteTo(stream);
+        }
+
+        if (failed.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"fhirbridge: error: {failed.Count} source(s) failed: {string.Join("; ", failed)}");
+            return 1;
+        }
+
+        return 0;
+    }
+}

@@ -1,0 +1,213 @@
+using System.Text.RegularExpressions;
+using FhirBridge.Detection;
+using Microsoft.Extensions.Options;
+using NodaTime;
+using NodaTime.Text;
+using Quartz;
+
+namespace FhirBridge.Cli.Configuration;
+
+/// <summary>
+/// Checks every setting at start-up and names the bad ones (conventions.md: typed options that fail at start-up with
+/// a message that names the setting). Secrets are checked for presence, never printed.
+/// </summary>
+public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBridgeOptions>
+{
+    private static readonly HashSet<string> KnownAliasTargets = ["icd-9-cm", "icd-10"];
+
+    /// <inheritdoc />
+    public ValidateOptionsResult Validate(string? name, FhirBridgeOptions options)
+    {
+        var failures = new List<string>();
+        const string root = FhirBridgeOptions.Section;
+
+        if (ToStudy(options.Study, out var studyProblem) is null)
+        {
+            failures.Add(studyProblem!);
+        }
+
+        foreach (var (uri, target) in options.Mappings.SystemAliases)
+        {
+            if (!KnownAliasTargets.Contains(target))
+            {
+                failures.Add($"{root}:Mappings:SystemAliases:{uri} must be icd-9-cm or icd-10 (was '{target}')");
+            }
+        }
+
+        if (options.Sources.Count == 0)
+        {
+            failures.Add($"{root}:Sources must list at least one source");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Sources.Count; i++)
+        {
+            var s = options.Sources[i];
+            var at = $"{root}:Sources:{i}";
+            if (!SourceName().IsMatch(s.Name))
+            {
+                failures.Add($"{at}:Name must be 1-64 letters, digits, '-' or '_' (was '{s.Name}')");
+            }
+            else if (!names.Add(s.Name))
+            {
+                failures.Add($"{at}:Name '{s.Name}' is used by another source");
+            }
+
+            switch (s.Kind)
+            {
+                case SourceKind.Directory when string.IsNullOrWhiteSpace(s.Path):
+                    failures.Add($"{at}:Path is required for a Directory source");
+                    break;
+                case SourceKind.Rest or SourceKind.BulkExport when !IsHttpUrl(s.BaseUrl):
+                    failures.Add($"{at}:BaseUrl must be an http(s) URL for a {s.Kind} source (was '{s.BaseUrl}')");
+                    break;
+            }
+
+            if (s.TimeZone is not null && DateTimeZoneProviders.Tzdb.GetZoneOrNull(s.TimeZone) is null)
+            {
+                failures.Add($"{at}:TimeZone '{s.TimeZone}' is not an IANA time zone (e.g. Asia/Shanghai)");
+            }
+
+            if (!IsCron(s.Schedule))
+            {
+                failures.Add($"{at}:Schedule '{s.Schedule}' is not a Quartz cron expression (e.g. 0 0/15 * * * ?)");
+            }
+
+            if (s.PageSize is < 1 or > 1000)
+            {
+                failures.Add($"{at}:PageSize must be 1-1000 (was {s.PageSize})");
+            }
+
+            failures.AddRange(AuthFailures(s.Auth, $"{at}:Auth"));
+        }
+
+        switch (options.Registry.Kind)
+        {
+            case RegistryKind.Directory when string.IsNullOrWhiteSpace(options.Registry.Path):
+                failures.Add($"{root}:Registry:Path is required for a Directory registry");
+                break;
+            case RegistryKind.Fhir:
+                failures.Add($"{root}:Registry:Kind Fhir arrives with the registry-push stage; use Directory for now");
+                break;
+        }
+
+        if (options.Storage.Provider != StorageProvider.Sqlite)
+        {
+            failures.Add($"{root}:Storage:Provider {options.Storage.Provider} is not available yet; use Sqlite");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
+        {
+            failures.Add($"{root}:Storage:ConnectionString is required (for Sqlite, the database file)");
+        }
+
+        if (Secret(options.Pseudonymization.Key, options.Pseudonymization.KeyFile) is not { Length: >= 16 })
+        {
+            failures.Add($"{root}:Pseudonymization:Key is missing or shorter than 16 characters: set it through the environment ({root}__Pseudonymization__Key) or {root}:Pseudonymization:KeyFile");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>The study definition the settings describe, or null with the problem.</summary>
+    public static StudyDefinition? ToStudy(StudyOptions o, out string? problem)
+    {
+        var start = Date(o.StudyPeriodStart);
+        var end = Date(o.StudyPeriodEnd);
+        problem = (o.StudyPeriodStart, start, o.StudyPeriodEnd, end) switch
+        {
+            (not null, null, _, _) => $"{FhirBridgeOptions.Section}:Study:StudyPeriodStart '{o.StudyPeriodStart}' is not a date (yyyy-MM-dd)",
+            (_, _, not null, null) => $"{FhirBridgeOptions.Section}:Study:StudyPeriodEnd '{o.StudyPeriodEnd}' is not a date (yyyy-MM-dd)",
+            _ => null,
+        };
+        var study = new StudyDefinition
+        {
+            Id = o.Id,
+            WindowDays = o.WindowDays,
+            MinAge = o.MinAge,
+            MaxAge = o.MaxAge,
+            SameAdmissionOnly = o.SameAdmissionOnly,
+            OperationSessionHours = o.OperationSessionHours,
+            StudyPeriodStart = start,
+            StudyPeriodEnd = end,
+        };
+        if (problem is null && study.Validate() is { } invalid)
+        {
+            problem = $"{FhirBridgeOptions.Section}:{invalid}";
+        }
+
+        return problem is null ? study : null;
+
+        static LocalDate? Date(string? text) =>
+            text is not null && LocalDatePattern.Iso.Parse(text) is { Success: true } parsed ? parsed.Value : null;
+    }
+
+    /// <summary>A secret given directly or through a file (trimmed), or null.</summary>
+    public static string? Secret(string? value, string? file)
+    {
+        if (!string.IsNullOrEmpty(value))
+        {
+            return value;
+        }
+
+        return file is not null && File.Exists(file) ? File.ReadAllText(file).Trim() : null;
+    }
+
+    private static IEnumerable<string> AuthFailures(AuthOptions auth, string at)
+    {
+        switch (auth.Kind)
+        {
+            case AuthKind.Basic:
+                if (string.IsNullOrWhiteSpace(auth.Username))
+                {
+                    yield return $"{at}:Username is required for Basic auth";
+                }
+
+                if (Secret(auth.Password, auth.PasswordFile) is null)
+                {
+                    yield return $"{at}:Password (or PasswordFile) is required for Basic auth";
+                }
+
+                break;
+            case AuthKind.Bearer when Secret(auth.Token, auth.TokenFile) is null:
+                yield return $"{at}:Token (or TokenFile) is required for Bearer auth";
+                break;
+            case AuthKind.SmartBackend:
+                if (string.IsNullOrWhiteSpace(auth.ClientId))
+                {
+                    yield return $"{at}:ClientId is required for SmartBackend auth";
+                }
+
+                if (auth.PrivateKeyFile is null || !File.Exists(auth.PrivateKeyFile))
+                {
+                    yield return $"{at}:PrivateKeyFile must name a readable PEM key for SmartBackend auth";
+                }
+
+                if (auth.TokenUrl is not null && !IsHttpUrl(auth.TokenUrl))
+                {
+                    yield return $"{at}:TokenUrl must be an http(s) URL";
+                }
+
+                break;
+        }
+    }
+
+    private static bool IsCron(string expression)
+    {
+        try
+        {
+            _ = new CronExpression(expression);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsHttpUrl(string? text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SourceName();
+}

@@ -1,0 +1,20 @@
+using FhirBridge.Storage;
+
+namespace FhirBridge.Cli.Pull;
+
+/// <summary>
+/// The PULL stage for one source: reads what changed since the last pull and hands it to the store in batches,
+/// advancing its progress marks (watermarks, file fingerprints) only together with the data they cover, so a crash
+/// repeats work but never skips it.
+/// </summary>
+public interface IPullSource
+{
+    /// <summary>The source's name.</summary>
+    string Name { get; }
+
+    /// <summary>Pulls and stores; returns what was read.</summary>
+    Task<PullSummary> PullAsync(IStateStore store, CancellationToken cancellationToken);
+}
+
+/// <summary>What a pull read: resources by type, quarantined inputs, and how many were new versions.</summary>
+public sealed record PullSummary(IReadOnlyDictionary<string, int> ResourcesByType, int Quarantined, int Stored);

@@ -1,0 +1,51 @@
+using FhirBridge.Cli.Pull;
+using FhirBridge.Storage;
+using Microsoft.Extensions.Logging;
+using NodaTime;
+
+namespace FhirBridge.Cli.Service;
+
+/// <summary>
+/// Runs one source through PULL, INGEST, MAP, DETECT and RECONCILE, in that order, and records the run. What a
+/// scheduled job, a subscription notification and <c>run --once</c> all call.
+/// </summary>
+public sealed class SourceRunner(IStateStore store, PatientRecompute recompute, TimeProvider clock, ILogger<SourceRunner> logger)
+{
+    /// <summary>What one run of a source did.</summary>
+    public sealed record Result(string Source, PullSummary? Pulled, PatientRecompute.Summary? Recomputed, string? Error)
+    {
+        /// <summary>How long the pull took.</summary>
+        public TimeSpan PullTime { get; init; }
+
+        /// <summary>How long the recompute took.</summary>
+        public TimeSpan RecomputeTime { get; init; }
+    }
+
+    /// <summary>Runs the source once, judging as of <paramref name="asOf"/> (default: now).</summary>
+    public async Task<Result> RunAsync(SourceContext source, OffsetDateTime? asOf, CancellationToken cancellationToken)
+    {
+        var at = clock.GetUtcNow();
+        var judgedAt = asOf ?? Instant.FromDateTimeOffset(at).WithOffset(Offset.Zero);
+        try
+        {
+            var started = clock.GetTimestamp();
+            var pulled = await source.Pull.PullAsync(store, cancellationToken);
+            var pullTime = clock.GetElapsedTime(started);
+            logger.LogInformation("Pulled {Resources} resources ({Stored} new versions, {Quarantined} quarantined) from {Source}",
+                pulled.ResourcesByType.Values.Sum(), pulled.Stored, pulled.Quarantined, source.Name);
+            var recomputed = await recompute.RunAsync(source, judgedAt, cancellationToken);
+            var recomputeTime = clock.GetElapsedTime(started) - pullTime;
+            logger.LogInformation("Recomputed {Patients} patients of {Source}: {ChangeSets} change sets", recomputed.Patients, source.Name, recomputed.ChangeSets);
+            await store.RecordRunAsync(new SourceRun(source.Name, at, judgedAt.ToDateTimeOffset(), null), cancellationToken);
+            return new Result(source.Name, pulled, recomputed, null) { PullTime = pullTime, RecomputeTime = recomputeTime };
+        }
+        catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+        {
+            // A failing source must not stop the others; the message names the source and never carries patient data
+            // (our own exceptions say what failed, not what the data was).
+            logger.LogError("Run of source {Source} failed: {Error}", source.Name, e.Message);
+            await store.RecordRunAsync(new SourceRun(source.Name, at, judgedAt.ToDateTimeOffset(), e.Message), CancellationToken.None);
+            return new Result(source.Name, null, null, e.Message);
+        }
+    }
+}
