@@ -212,4 +212,40 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(cleanRegistry.Count, RegistryState().Count);
         Assert.Equal(cleanRegistry.OrderBy(kv => kv.Key, StringComparer.Ordinal), RegistryState().OrderBy(kv => kv.Key, StringComparer.Ordinal));
     }
+
+    [Fact]
+    public async Task Run_AsAService_PullsAtStartAndStopsCleanlyOnSigterm()
+    {
+        var config = WriteConfig(Path.Combine(Fhirbridge.FixturesDirectory, "hospital-a"));
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "fhirbridge.dll"), "run", "--config", config })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment["FhirBridge__Pseudonymization__Key"] = Key;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (ChangeSets().Length < 2 && DateTime.UtcNow < deadline && !process.HasExited)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.False(process.HasExited, "the service stopped by itself");
+        Assert.Equal(2, ChangeSets().Length);
+
+        using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            term.WaitForExit();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await process.WaitForExitAsync(timeout.Token);
+        var (output, errors) = (await stdout, await stderr);
+        Assert.True(process.ExitCode == 0, errors);
+        Assert.Contains("Pulled", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Zhangphi", output + errors, StringComparison.Ordinal);
+    }
 }
