@@ -1,5 +1,5 @@
 using FhirBridge.Cli.Configuration;
-using FhirBridge.Cli.Pull;
+using FhirBridge.Fhir.Pull;
 using FhirBridge.Cli.Push;
 using FhirBridge.Detection;
 using FhirBridge.Mapping;

@@ -1,4 +1,4 @@
-using FhirBridge.Cli.Pull;
+using FhirBridge.Fhir.Pull;
 using NodaTime;
 
 namespace FhirBridge.Cli.Service;

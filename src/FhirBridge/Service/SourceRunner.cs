@@ -1,4 +1,4 @@
-using FhirBridge.Cli.Pull;
+using FhirBridge.Fhir.Pull;
 using FhirBridge.Storage;
 using Microsoft.Extensions.Logging;
 using NodaTime;

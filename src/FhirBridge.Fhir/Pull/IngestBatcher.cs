@@ -1,7 +1,7 @@
 using FhirBridge.Ingest;
 using FhirBridge.Storage;
 
-namespace FhirBridge.Cli.Pull;
+namespace FhirBridge.Fhir.Pull;
 
 /// <summary>
 /// Collects ingest results into store batches of a bounded size, so memory stays flat however large a pull is, and

@@ -1,6 +1,6 @@
 using FhirBridge.Storage;
 
-namespace FhirBridge.Cli.Pull;
+namespace FhirBridge.Fhir.Pull;
 
 /// <summary>
 /// The PULL stage for one source: reads what changed since the last pull and hands it to the store in batches,

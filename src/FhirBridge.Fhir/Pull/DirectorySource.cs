@@ -2,7 +2,7 @@ using System.Globalization;
 using FhirBridge.Ingest;
 using FhirBridge.Storage;
 
-namespace FhirBridge.Cli.Pull;
+namespace FhirBridge.Fhir.Pull;
 
 /// <summary>
 /// A folder of NDJSON and Bundle files (the embedded default, and hospitals that drop exports on disk). A file
