@@ -130,6 +130,32 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void RunOnce_OneSourceFails_ExitsOneNamingItAndTheOthersStillRun()
+    {
+        var good = Path.Combine(Fhirbridge.FixturesDirectory, "hospital-a").Replace("\\", "/", StringComparison.Ordinal);
+        var config = In("two-sources.json");
+        File.WriteAllText(config, $$"""
+            {
+              "FhirBridge": {
+                "Sources": [
+                  { "Name": "gone", "Kind": "Directory", "Path": "no-such-folder" },
+                  { "Name": "hospital-a", "Kind": "Directory", "Path": "{{good}}" }
+                ],
+                "Registry": { "Path": "registry" },
+                "Storage": { "ConnectionString": "state/state.db" }
+              }
+            }
+            """);
+
+        var run = RunOnce(config, "2024-12-31T00:00:00+08:00");
+
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains("gone", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("hospital-a", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, ChangeSets().Length);
+    }
+
+    [Fact]
     public void Run_BadSettings_StopStartUpNamingEachSetting()
     {
         var config = WriteConfig(Path.Combine(Fhirbridge.FixturesDirectory, "hospital-a"), timeZone: "Mars/Olympus",
