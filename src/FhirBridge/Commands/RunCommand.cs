@@ -125,7 +125,14 @@ internal static class RunCommand
         var report = new DetectionReport(options.Study.Id, judgedAt);
         foreach (var source in sources)
         {
-            var result = await runner.RunAsync(source, judgedAt, cancellationToken);
+            // On a terminal a long backfill shows how far it got; in logs and pipes it stays quiet.
+            var progress = Console.IsOutputRedirected ? null : new ImmediateProgress(n => Console.Error.Write(string.Create(ci, $"\r  {source.Name}: recomputed {n} patients...")));
+            var result = await runner.RunAsync(source, judgedAt, cancellationToken, progress);
+            if (progress is not null)
+            {
+                await Console.Error.WriteAsync("\r" + new string(' ', 60) + "\r");
+            }
+
             if (result.Error is not null)
             {
                 failed.Add($"{source.Name}: {result.Error}");
@@ -164,5 +171,11 @@ internal static class RunCommand
         }
 
         return 0;
+    }
+
+    // Progress<T> posts to the thread pool, so a late report could land after the line is cleared; this one reports inline.
+    private sealed class ImmediateProgress(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
     }
 }

@@ -23,7 +23,11 @@ public sealed class PatientRecompute(IStateStore store, CategoryMaps maps, Unpla
     public sealed record Summary(int Patients, int ChangeSets);
 
     /// <summary>Recomputes every patient of the source that needs it, as of <paramref name="asOf"/>.</summary>
-    public async Task<Summary> RunAsync(SourceContext source, OffsetDateTime asOf, CancellationToken cancellationToken)
+    /// <param name="source">The source.</param>
+    /// <param name="asOf">The as-of time.</param>
+    /// <param name="progress">Told the number of patients recomputed so far, now and then (a long backfill shows progress).</param>
+    /// <param name="cancellationToken">Stops after the patient being committed.</param>
+    public async Task<Summary> RunAsync(SourceContext source, OffsetDateTime asOf, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         var judge = await JudgeForAsync(source.Name, cancellationToken);
         var registry = new RegistryRecordBuilder(source.Name, rule.Study, pseudonyms);
@@ -33,6 +37,7 @@ public sealed class PatientRecompute(IStateStore store, CategoryMaps maps, Unpla
         {
             changeSets += await RecomputeAsync(source, judge, registry, patient, null, asOf, cancellationToken);
             patients++;
+            Report(progress, patients);
         }
 
         while (true)
@@ -48,6 +53,7 @@ public sealed class PatientRecompute(IStateStore store, CategoryMaps maps, Unpla
                 cancellationToken.ThrowIfCancellationRequested();
                 changeSets += await RecomputeAsync(source, judge, registry, d.Patient, d.Generation, asOf, cancellationToken);
                 patients++;
+                Report(progress, patients);
             }
         }
 
@@ -62,6 +68,14 @@ public sealed class PatientRecompute(IStateStore store, CategoryMaps maps, Unpla
         {
             var resources = await store.GetPatientResourcesAsync(source.Name, patient, cancellationToken);
             onPatient(judge.Judge(patient, resources.Select(r => r.Json), asOf, source.Zone).Detection);
+        }
+    }
+
+    private static void Report(IProgress<int>? progress, int patients)
+    {
+        if (patients % 500 == 0)
+        {
+            progress?.Report(patients);
         }
     }
 

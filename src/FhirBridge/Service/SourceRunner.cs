@@ -21,8 +21,8 @@ public sealed class SourceRunner(IStateStore store, PatientRecompute recompute, 
         public TimeSpan RecomputeTime { get; init; }
     }
 
-    /// <summary>Runs the source once, judging as of <paramref name="asOf"/> (default: now).</summary>
-    public async Task<Result> RunAsync(SourceContext source, OffsetDateTime? asOf, CancellationToken cancellationToken)
+    /// <summary>Runs the source once, judging as of <paramref name="asOf"/> (default: now); <paramref name="progress"/> hears of recompute progress.</summary>
+    public async Task<Result> RunAsync(SourceContext source, OffsetDateTime? asOf, CancellationToken cancellationToken, IProgress<int>? progress = null)
     {
         var at = clock.GetUtcNow();
         var judgedAt = asOf ?? Instant.FromDateTimeOffset(at).WithOffset(Offset.Zero);
@@ -33,7 +33,7 @@ public sealed class SourceRunner(IStateStore store, PatientRecompute recompute, 
             var pullTime = clock.GetElapsedTime(started);
             logger.LogInformation("Pulled {Resources} resources ({Stored} new versions, {Quarantined} quarantined) from {Source}",
                 pulled.ResourcesByType.Values.Sum(), pulled.Stored, pulled.Quarantined, source.Name);
-            var recomputed = await recompute.RunAsync(source, judgedAt, cancellationToken);
+            var recomputed = await recompute.RunAsync(source, judgedAt, progress, cancellationToken);
             var recomputeTime = clock.GetElapsedTime(started) - pullTime;
             logger.LogInformation("Recomputed {Patients} patients of {Source}: {ChangeSets} change sets", recomputed.Patients, source.Name, recomputed.ChangeSets);
             await store.RecordRunAsync(new SourceRun(source.Name, at, judgedAt.ToDateTimeOffset(), null), cancellationToken);
