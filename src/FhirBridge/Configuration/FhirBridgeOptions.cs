@@ -110,6 +110,12 @@ public sealed class SourceOptions
 
     /// <summary>How to authenticate (Rest, BulkExport).</summary>
     public AuthOptions Auth { get; set; } = new();
+
+    /// <summary>Allow plain http to a host that is not on loopback (Rest, BulkExport). Default false: https only.</summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>Export one Group's patients instead of the whole system (BulkExport). Default none.</summary>
+    public string? GroupId { get; set; }
 }
 
 /// <summary>How to authenticate to a FHIR server.</summary>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using FhirBridge.Detection;
+using FhirBridge.Fhir.Http;
 using Microsoft.Extensions.Options;
 using NodaTime;
 using NodaTime.Text;
@@ -60,6 +61,9 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
                     break;
                 case SourceKind.Rest or SourceKind.BulkExport when !IsHttpUrl(s.BaseUrl):
                     failures.Add($"{at}:BaseUrl must be an http(s) URL for a {s.Kind} source (was '{s.BaseUrl}')");
+                    break;
+                case SourceKind.Rest or SourceKind.BulkExport when FhirSourceHttp.CheckBaseUrl(new Uri(s.BaseUrl!), s.AllowInsecureHttp) is { } refused:
+                    failures.Add($"{at}:BaseUrl {refused} (or set {at}:AllowInsecureHttp)");
                     break;
             }
 

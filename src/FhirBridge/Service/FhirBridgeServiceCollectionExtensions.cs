@@ -2,6 +2,7 @@ using FhirBridge.Cli.Configuration;
 using FhirBridge.Fhir.Pull;
 using FhirBridge.Cli.Push;
 using FhirBridge.Detection;
+using FhirBridge.Fhir.Http;
 using FhirBridge.Mapping;
 using FhirBridge.Registry;
 using FhirBridge.Storage;
@@ -41,7 +42,8 @@ public static class FhirBridgeServiceCollectionExtensions
             var o = Options(sp).Pseudonymization;
             return new Pseudonymizer(FhirBridgeOptionsValidator.Secret(o.Key, o.KeyFile)!);
         });
-        services.AddSingleton<IReadOnlyList<SourceContext>>(sp => [.. Options(sp).Sources.Select(CreateSource)]);
+        AddSourceHttp(services, configuration, baseDirectory);
+        services.AddSingleton<IReadOnlyList<SourceContext>>(sp => [.. Options(sp).Sources.Select(o => CreateSource(sp, o))]);
         services.AddSingleton<IRegistrySink>(sp => new DirectoryRegistrySink(Options(sp).Registry.Path!));
         services.AddSingleton<PatientRecompute>();
         services.AddSingleton<SourceRunner>();
@@ -51,12 +53,50 @@ public static class FhirBridgeServiceCollectionExtensions
 
     private static FhirBridgeOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<FhirBridgeOptions>>().Value;
 
-    private static SourceContext CreateSource(SourceOptions o)
+    // The HTTP clients of REST and Bulk sources are named registrations, so they are made from the settings now;
+    // a bad URL is left to the validator, which names the setting at start-up.
+    private static void AddSourceHttp(IServiceCollection services, IConfiguration configuration, string baseDirectory)
     {
+        var bound = new FhirBridgeOptions();
+        configuration.GetSection(FhirBridgeOptions.Section).Bind(bound);
+        FhirBridgeOptionsPaths.Resolve(bound, baseDirectory);
+        foreach (var s in bound.Sources.Where(s => s.Kind is SourceKind.Rest or SourceKind.BulkExport))
+        {
+            if (!Uri.TryCreate(s.BaseUrl, UriKind.Absolute, out var url) || FhirSourceHttp.CheckBaseUrl(url, s.AllowInsecureHttp) is not null
+                || string.IsNullOrWhiteSpace(s.Name) || bound.Sources.Count(x => x.Name == s.Name) > 1)
+            {
+                continue;
+            }
+
+            services.AddFhirSourceHttp(s.Name, url, new FhirSourceHttpSettings
+            {
+                AllowInsecureHttp = s.AllowInsecureHttp,
+                Auth = new FhirSourceAuthSettings
+                {
+                    Kind = Enum.Parse<FhirSourceAuthKind>(s.Auth.Kind.ToString()),
+                    Username = s.Auth.Username,
+                    Password = s.Auth.Password,
+                    PasswordFile = s.Auth.PasswordFile,
+                    Token = s.Auth.Token,
+                    TokenFile = s.Auth.TokenFile,
+                    ClientId = s.Auth.ClientId,
+                    TokenUrl = Uri.TryCreate(s.Auth.TokenUrl, UriKind.Absolute, out var tokenUrl) ? tokenUrl : null,
+                    PrivateKeyFile = s.Auth.PrivateKeyFile,
+                    Scopes = s.Auth.Scopes,
+                },
+            });
+        }
+    }
+
+    private static SourceContext CreateSource(IServiceProvider services, SourceOptions o)
+    {
+        IReadOnlyList<string> types = o.ResourceTypes.Count == 0 ? RestSourceSettings.DefaultResourceTypes : o.ResourceTypes;
         IPullSource pull = o.Kind switch
         {
             SourceKind.Directory => new DirectorySource(o.Name, o.Path!),
-            _ => throw new NotSupportedException($"FhirBridge:Sources: {o.Kind} sources arrive in a later step of the service issue; '{o.Name}' cannot run yet"),
+            SourceKind.Rest => FhirSources.CreateRest(services, o.Name, new RestSourceSettings { ResourceTypes = types, PageSize = o.PageSize }),
+            SourceKind.BulkExport => FhirSources.CreateBulkExport(services, o.Name, new BulkExportSettings { ResourceTypes = types, GroupId = o.GroupId }),
+            _ => throw new NotSupportedException($"FhirBridge:Sources: unknown kind {o.Kind} for source '{o.Name}'"),
         };
         return new SourceContext(o.Name, pull, o.TimeZone is null ? null : DateTimeZoneProviders.Tzdb[o.TimeZone], o.Schedule);
     }

@@ -2,12 +2,18 @@ using System.Diagnostics;
 
 namespace FhirBridge.Tests.Cli;
 
-/// <summary>Runs the real executable (<c>dotnet fhirbridge.dll</c>, built beside the tests) as a user would.</summary>
+/// <summary>Runs the real executable (<c>dotnet fhirbridge.dll</c> from src/FhirBridge's own build output) as a user would.</summary>
 internal static class Fhirbridge
 {
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     public static string FixturesDirectory => Path.Combine(AppContext.BaseDirectory, "Fixtures");
+
+    /// <summary>
+    /// The executable in its own build output (same configuration as the tests), run as it ships: with its own
+    /// dependencies, not the test project's (which carries ASP.NET Core for the FHIR test server).
+    /// </summary>
+    public static string ExecutablePath { get; } = FindExecutable();
 
     public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
@@ -17,7 +23,7 @@ internal static class Fhirbridge
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fhirbridge.dll"));
+        start.ArgumentList.Add(ExecutablePath);
         foreach (var a in args)
         {
             start.ArgumentList.Add(a);
@@ -43,4 +49,21 @@ internal static class Fhirbridge
     }
 
     public static Result Run(params string[] args) => Run(null, args);
+
+    private static string FindExecutable()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = output.Name;
+        var configuration = output.Parent!.Name;
+        for (var dir = output; dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "FhirBridge.sln")))
+            {
+                var path = Path.Combine(dir.FullName, "src", "FhirBridge", "bin", configuration, framework, "fhirbridge.dll");
+                return File.Exists(path) ? path : throw new FileNotFoundException("build src/FhirBridge first: " + path);
+            }
+        }
+
+        throw new InvalidOperationException("FhirBridge.sln not found above " + AppContext.BaseDirectory);
+    }
 }

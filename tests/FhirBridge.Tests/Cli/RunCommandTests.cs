@@ -198,7 +198,7 @@ public sealed class RunCommandTests : IDisposable
         // Kill the real process part-way (after it has written some change sets or after a few seconds), then restart.
         var config = WriteConfig(data);
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "fhirbridge.dll"), "run", "--once", "--config", config, "--as-of", "2026-01-01T00:00:00Z" })
+        foreach (var a in new[] { Fhirbridge.ExecutablePath, "run", "--once", "--config", config, "--as-of", "2026-01-01T00:00:00Z" })
         {
             start.ArgumentList.Add(a);
         }
@@ -244,7 +244,7 @@ public sealed class RunCommandTests : IDisposable
     {
         var config = WriteConfig(Path.Combine(Fhirbridge.FixturesDirectory, "hospital-a"));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "fhirbridge.dll"), "run", "--config", config })
+        foreach (var a in new[] { Fhirbridge.ExecutablePath, "run", "--config", config })
         {
             start.ArgumentList.Add(a);
         }
