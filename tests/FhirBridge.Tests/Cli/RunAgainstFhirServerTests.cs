@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FhirBridge.TestServer;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
@@ -99,6 +101,70 @@ public sealed class RunAgainstFhirServerTests : IAsyncLifetime
         using var after = JsonDocument.Parse(File.ReadAllText(In("second.json")));
         var subject = after.RootElement.GetProperty("subjects").EnumerateArray().Single(s => s.GetProperty("index").GetString() == withReturn.GetProperty("index").GetString());
         Assert.Equal(0, subject.GetProperty("returns").GetArrayLength());
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task RunOnce_KilledMidRestPullThenRestarted_LosesAndDuplicatesNothing()
+    {
+        // More data than the sample, so the kill lands mid-pull: pages of 20 over 2,000 more patients.
+        var extra = Directory.CreateDirectory(In("extra")).FullName;
+        FhirBridge.Cli.Synthetic.SyntheticHospital.Generate(2000, 77, extra);
+        await _target.SeedNdjsonAsync(extra);
+        var config = WriteFile("appsettings.json", $$"""
+            { "FhirBridge": {
+                "Sources": [ { "Name": "hospital", "Kind": "Rest", "BaseUrl": "{{_target.BaseUrl}}", "TimeZone": "Asia/Shanghai", "PageSize": 20 } ],
+                "Registry": { "Path": "registry" }, "Storage": { "ConnectionString": "state/state.db" } } }
+            """);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { Fhirbridge.ExecutablePath, "run", "--once", "--config", config, "--as-of", AsOf })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["FhirBridge__Pseudonymization__Key"] = Key;
+        using (var process = Process.Start(start)!)
+        {
+            // Kill once the state database exists and some pages are in (2-4 s in), mid-pull.
+            await System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(3));
+            Assert.False(process.HasExited, "the pull finished before it could be killed; use more data");
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        var restarted = RunOnce(config, In("restarted.json"));
+        var cleanConfig = WriteFile("clean.json", File.ReadAllText(config).Replace("\"registry\"", "\"clean-registry\"", StringComparison.Ordinal).Replace("state/state.db", "clean-state/state.db", StringComparison.Ordinal));
+        var clean = RunOnce(cleanConfig, In("clean-report.json"));
+
+        Assert.True(restarted.ExitCode == 0, restarted.Stdout + restarted.Stderr);
+        Assert.True(clean.ExitCode == 0, clean.Stdout + clean.Stderr);
+        using var a = JsonDocument.Parse(File.ReadAllText(In("restarted.json")));
+        using var b = JsonDocument.Parse(File.ReadAllText(In("clean-report.json")));
+        Assert.Equal(b.RootElement.GetProperty("subjects").GetRawText(), a.RootElement.GetProperty("subjects").GetRawText());
+
+        // The registry ends the same as after a clean run (last version of every record, by its conditional URL)...
+        Assert.Equal(RegistryState(In("clean-registry")), RegistryState(In("registry")));
+
+        // ...and every subject reached it: one ResearchSubject per subject.
+        var subjects = Directory.GetFiles(In("registry"))
+            .SelectMany(f => JsonNode.Parse(File.ReadAllText(f))!["entry"]!.AsArray())
+            .Where(e => e!["resource"]!["resourceType"]!.GetValue<string>() == "ResearchSubject")
+            .Select(e => e!["request"]!["url"]!.GetValue<string>())
+            .ToList();
+        Assert.Equal(a.RootElement.GetProperty("subjects").GetArrayLength(), subjects.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    private static List<KeyValuePair<string, string>> RegistryState(string folder)
+    {
+        var state = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in Directory.GetFiles(folder).Order(StringComparer.Ordinal))
+        {
+            foreach (var entry in JsonNode.Parse(File.ReadAllText(file))!["entry"]!.AsArray())
+            {
+                state[entry!["request"]!["url"]!.GetValue<string>()] = entry["resource"]!.ToJsonString();
+            }
+        }
+
+        return [.. state.OrderBy(kv => kv.Key, StringComparer.Ordinal)];
     }
 
     private static string RepositoryRoot()
