@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using FhirBridge.Cli.Configuration;
 using FhirBridge.Detection;
+using Microsoft.Extensions.Configuration;
 using FhirBridge.Mapping;
 using FhirBridge.MappingLog;
 using FhirBridge.Pipeline;
@@ -37,44 +39,54 @@ internal static class DetectCommand
         var periodEnd = new Option<string?>("--study-period-end") { Description = "Last index date (yyyy-MM-dd), inclusive." };
         var icd9Alias = new Option<string[]>("--icd9-alias") { Description = "A system URI the hospital sends ICD-9-CM codes under (repeatable).", Arity = ArgumentArity.ZeroOrMore };
         var icd10Alias = new Option<string[]>("--icd10-alias") { Description = "A system URI the hospital sends ICD-10 codes under (repeatable).", Arity = ArgumentArity.ZeroOrMore };
+        var config = new Option<string?>("--config") { Description = $"A settings file (as for run; also {FhirBridgeConfiguration.ConfigVariable}) whose FhirBridge:Study, Mappings and Pseudonymization settings are the defaults; options given here win." };
 
         var command = new Command("detect", "Apply the study rule to FHIR files: who is a subject, who returned to theatre, and why.")
         {
             input, mappings, asOf, timeZone, report, registryBundle, logFile, source, keyFile, studyId, windowDays, minAge, maxAge,
-            sameAdmission, sessionHours, periodStart, periodEnd, icd9Alias, icd10Alias,
+            sameAdmission, sessionHours, periodStart, periodEnd, icd9Alias, icd10Alias, config,
         };
 
         command.SetAction(parse => CliError.Guard(() =>
         {
+            // A settings file, when named, gives the defaults (the hospital's study settings, mappings and key);
+            // an option given on the command line wins over it.
+            var settings = SettingsFrom(parse.GetValue(config));
+            T Pick<T>(Option<T> option, T fromSettings) => parse.GetResult(option) is { Implicit: false } ? parse.GetValue(option)! : fromSettings;
+            var s = settings.Study;
+
             var zone = CliTime.Zone(parse.GetValue(timeZone));
             var study = new StudyDefinition
             {
-                Id = parse.GetValue(studyId)!,
-                WindowDays = parse.GetValue(windowDays),
-                MinAge = parse.GetValue(minAge),
-                MaxAge = parse.GetValue(maxAge),
-                SameAdmissionOnly = parse.GetValue(sameAdmission),
-                OperationSessionHours = parse.GetValue(sessionHours),
-                StudyPeriodStart = CliTime.Date(parse.GetValue(periodStart), "--study-period-start"),
-                StudyPeriodEnd = CliTime.Date(parse.GetValue(periodEnd), "--study-period-end"),
+                Id = Pick(studyId, s.Id),
+                WindowDays = Pick(windowDays, s.WindowDays),
+                MinAge = Pick(minAge, s.MinAge),
+                MaxAge = Pick(maxAge, s.MaxAge),
+                SameAdmissionOnly = Pick(sameAdmission, s.SameAdmissionOnly),
+                OperationSessionHours = Pick(sessionHours, s.OperationSessionHours),
+                StudyPeriodStart = CliTime.Date(Pick(periodStart, s.StudyPeriodStart), "--study-period-start"),
+                StudyPeriodEnd = CliTime.Date(Pick(periodEnd, s.StudyPeriodEnd), "--study-period-end"),
             };
             if (study.Validate() is { } problem)
             {
                 throw new CliError(problem);
             }
 
+            var aliases = settings.Mappings.SystemAliases;
             var options = new Options(
                 parse.GetValue(input)!,
-                [Path.Combine(AppContext.BaseDirectory, "mappings"), .. parse.GetValue(mappings) ?? []],
+                [Path.Combine(AppContext.BaseDirectory, "mappings"), .. settings.Mappings.Directories, .. parse.GetValue(mappings) ?? []],
                 CliTime.AsOf(parse.GetValue(asOf), zone, clock),
                 zone,
                 study,
-                new CodeSystems(parse.GetValue(icd9Alias), parse.GetValue(icd10Alias)),
+                new CodeSystems(
+                    [.. aliases.Where(a => a.Value == "icd-9-cm").Select(a => a.Key), .. parse.GetValue(icd9Alias) ?? []],
+                    [.. aliases.Where(a => a.Value == "icd-10").Select(a => a.Key), .. parse.GetValue(icd10Alias) ?? []]),
                 parse.GetValue(source)!,
                 parse.GetValue(report),
                 parse.GetValue(logFile),
                 parse.GetValue(registryBundle),
-                parse.GetValue(registryBundle) is null ? null : PseudonymKey(parse.GetValue(keyFile)));
+                parse.GetValue(registryBundle) is null ? null : PseudonymKey(parse.GetValue(keyFile), settings.Pseudonymization));
             return Run(options, Console.Out);
         }));
         return command;
@@ -152,11 +164,28 @@ internal static class DetectCommand
         return 0;
     }
 
-    private static string PseudonymKey(string? keyFile)
+    // The settings a file names (--config or FHIRBRIDGE_CONFIG), with paths resolved against it; defaults without one.
+    private static FhirBridgeOptions SettingsFrom(string? configOption)
+    {
+        var options = new FhirBridgeOptions();
+        if (string.IsNullOrEmpty(configOption) && string.IsNullOrEmpty(Environment.GetEnvironmentVariable(FhirBridgeConfiguration.ConfigVariable)))
+        {
+            return options;
+        }
+
+        var file = FhirBridgeConfiguration.BaseFile(configOption);
+        FhirBridgeConfiguration.Build(file, []).GetSection(FhirBridgeOptions.Section).Bind(options);
+        FhirBridgeOptionsPaths.Resolve(options, Path.GetDirectoryName(file)!);
+        return options;
+    }
+
+    private static string PseudonymKey(string? keyFile, PseudonymizationOptions fromSettings)
     {
         var key = keyFile is not null
             ? (File.Exists(keyFile) ? File.ReadAllText(keyFile).Trim() : throw new CliError($"--pseudonym-key-file: file not found: {keyFile}"))
-            : Environment.GetEnvironmentVariable(PseudonymKeyVariable);
+            : Environment.GetEnvironmentVariable(PseudonymKeyVariable) is { Length: > 0 } fromEnvironment
+                ? fromEnvironment
+                : FhirBridgeOptionsValidator.Secret(fromSettings.Key, fromSettings.KeyFile);
         if (string.IsNullOrWhiteSpace(key) || key.Length < 16)
         {
             throw new CliError($"--registry-bundle needs a pseudonymization key of at least 16 characters: set {PseudonymKeyVariable} or pass --pseudonym-key-file");

@@ -212,4 +212,21 @@ public sealed class DetectCommandTests : IDisposable
         var excluded = Assert.Single(mapped.RootElement.GetProperty("excluded").EnumerateArray().ToList());
         Assert.Equal("planned", excluded.GetProperty("reason").GetString());
     }
+
+    [Fact]
+    public void Detect_ConfigFile_GivesTheDefaultsAndOptionsWin()
+    {
+        var config = Out("hospital.json");
+        File.WriteAllText(config, """{ "FhirBridge": { "Study": { "MaxAge": 63 }, "Pseudonymization": { "KeyFile": "key.txt" } } }""");
+        File.WriteAllText(Out("key.txt"), Key);
+
+        var fromFile = Fhirbridge.Run("detect", "--input", HospitalA, "--as-of", AsOf, "--config", config, "--report", Out("a.json"), "--registry-bundle", Out("b.json"));
+        var overridden = Fhirbridge.Run("detect", "--input", HospitalA, "--as-of", AsOf, "--config", config, "--max-age", "80", "--report", Out("c.json"));
+
+        Assert.True(fromFile.ExitCode == 0, fromFile.Stderr);
+        Assert.True(overridden.ExitCode == 0, overridden.Stderr);
+        Assert.Contains("index age-out-of-range 2", fromFile.Stdout, StringComparison.Ordinal); // p2 is 64 on op6's date
+        Assert.True(File.Exists(Out("b.json")), "the key came from the settings file's KeyFile, relative to it");
+        Assert.Contains("index age-out-of-range 1,", overridden.Stdout, StringComparison.Ordinal);
+    }
 }
