@@ -66,6 +66,9 @@ internal static class RunCommand
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; o.UseUtcTimestamp = true; });
         builder.Logging.SetMinimumLevel(once ? LogLevel.Warning : LogLevel.Information);
         builder.Logging.AddFilter("Quartz", LogLevel.Warning);
+
+        // The HTTP client factory logs every request URL at Information; our own lines say what was pulled.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Services.AddFhirBridge(configuration, baseDirectory);
         if (!once)
         {
