@@ -13,7 +13,9 @@ internal static class Fhirbridge
     /// The executable in its own build output (same configuration as the tests), run as it ships: with its own
     /// dependencies, not the test project's (which carries ASP.NET Core for the FHIR test server).
     /// </summary>
-    public static string ExecutablePath { get; } = FindExecutable();
+    public static string ExecutablePath => LazyExecutable.Value;
+
+    private static readonly Lazy<string> LazyExecutable = new(FindExecutable);
 
     public static Result Run(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
@@ -50,20 +52,26 @@ internal static class Fhirbridge
 
     public static Result Run(params string[] args) => Run(null, args);
 
-    private static string FindExecutable()
+    /// <summary>The repository root (the folder holding FhirBridge.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    private static string FindRepositoryRoot()
     {
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = output.Name;
-        var configuration = output.Parent!.Name;
-        for (var dir = output; dir is not null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "FhirBridge.sln")))
             {
-                var path = Path.Combine(dir.FullName, "src", "FhirBridge", "bin", configuration, framework, "fhirbridge.dll");
-                return File.Exists(path) ? path : throw new FileNotFoundException("build src/FhirBridge first: " + path);
+                return dir.FullName;
             }
         }
 
         throw new InvalidOperationException("FhirBridge.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    private static string FindExecutable()
+    {
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var path = Path.Combine(RepositoryRoot, "src", "FhirBridge", "bin", output.Parent!.Name, output.Name, "fhirbridge.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("build src/FhirBridge first: " + path);
     }
 }

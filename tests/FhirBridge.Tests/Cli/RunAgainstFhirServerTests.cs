@@ -19,7 +19,7 @@ public sealed class RunAgainstFhirServerTests : IAsyncLifetime
     private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-http-").FullName;
     private FhirTestTarget _target = null!;
 
-    private static string Sample => Path.Combine(RepositoryRoot(), "samples", "synthetic-hospital");
+    private static string Sample => Path.Combine(Fhirbridge.RepositoryRoot, "samples", "synthetic-hospital");
 
     public async System.Threading.Tasks.Task InitializeAsync()
     {
@@ -165,18 +165,5 @@ public sealed class RunAgainstFhirServerTests : IAsyncLifetime
         }
 
         return [.. state.OrderBy(kv => kv.Key, StringComparer.Ordinal)];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FhirBridge.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("FhirBridge.sln not found");
     }
 }

@@ -59,7 +59,7 @@ public sealed class SyntheticHospitalDetectionTests : IDisposable
         var run = Fhirbridge.Run("synth", "--patients", "500", "--seed", "4", "--out", _out);
 
         Assert.True(run.ExitCode == 0, run.Stderr);
-        var committed = Path.Combine(RepositoryRoot(), "samples", "synthetic-hospital");
+        var committed = Path.Combine(Fhirbridge.RepositoryRoot, "samples", "synthetic-hospital");
         var files = Directory.GetFiles(committed).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(files, Directory.GetFiles(_out).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         foreach (var file in files)
@@ -75,18 +75,5 @@ public sealed class SyntheticHospitalDetectionTests : IDisposable
 
         Assert.Equal(2, run.ExitCode);
         Assert.Contains("--patients", run.Stderr, StringComparison.Ordinal);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "FhirBridge.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("FhirBridge.sln not found");
     }
 }
