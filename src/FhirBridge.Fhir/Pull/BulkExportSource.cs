@@ -36,7 +36,7 @@ public sealed class BulkExportSource(
     public string Name => name;
 
     /// <inheritdoc />
-    public async Task<PullSummary> PullAsync(IStateStore store, CancellationToken cancellationToken)
+    public async Task<PullSummary> PullAsync(IStateStore store, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var http = clients.CreateClient(FhirSourceHttp.ClientName(name));
@@ -49,7 +49,7 @@ public sealed class BulkExportSource(
             RefuseForeignFiles(manifest);
 
             var reader = new FhirInputReader();
-            var batcher = new IngestBatcher(store, name);
+            var batcher = new IngestBatcher(store, name, progress);
             foreach (var file in manifest.Output)
             {
                 await IngestFileAsync(http, file, manifest.RequiresAccessToken, reader, batcher, cancellationToken);

@@ -14,7 +14,7 @@ public sealed class DirectorySource(string name, string path) : IPullSource
     public string Name => name;
 
     /// <inheritdoc />
-    public async Task<PullSummary> PullAsync(IStateStore store, CancellationToken cancellationToken)
+    public async Task<PullSummary> PullAsync(IStateStore store, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(path))
         {
@@ -22,7 +22,7 @@ public sealed class DirectorySource(string name, string path) : IPullSource
         }
 
         var reader = new FhirInputReader();
-        var batcher = new IngestBatcher(store, name);
+        var batcher = new IngestBatcher(store, name, progress);
         var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
             .Where(FhirInputReader.IsFhirFile)
             .Order(StringComparer.Ordinal);

@@ -13,7 +13,10 @@ public interface IPullSource
     string Name { get; }
 
     /// <summary>Pulls and stores; returns what was read.</summary>
-    Task<PullSummary> PullAsync(IStateStore store, CancellationToken cancellationToken);
+    /// <param name="store">Where what is read goes.</param>
+    /// <param name="progress">Told how many resources were read so far, after each stored batch (a long backfill shows progress).</param>
+    /// <param name="cancellationToken">Stops the pull; what was stored stays, the progress marks cover only it.</param>
+    Task<PullSummary> PullAsync(IStateStore store, IProgress<int>? progress, CancellationToken cancellationToken);
 }
 
 /// <summary>What a pull read: resources by type, quarantined inputs, and how many were new versions.</summary>

@@ -7,7 +7,7 @@ namespace FhirBridge.Fhir.Pull;
 /// Collects ingest results into store batches of a bounded size, so memory stays flat however large a pull is, and
 /// counts what went by. Progress marks are attached to the batch that completes the data they cover.
 /// </summary>
-internal sealed class IngestBatcher(IStateStore store, string source, int batchSize = 500)
+internal sealed class IngestBatcher(IStateStore store, string source, IProgress<int>? progress = null, int batchSize = 500)
 {
     private readonly List<StoredResource> _resources = [];
     private readonly List<QuarantineItem> _quarantined = [];
@@ -52,6 +52,7 @@ internal sealed class IngestBatcher(IStateStore store, string source, int batchS
         _stored += outcome.Stored;
         _resources.Clear();
         _quarantined.Clear();
+        progress?.Report(_byType.Values.Sum() + _quarantinedTotal);
     }
 
     public PullSummary Summary() => new(new Dictionary<string, int>(_byType, StringComparer.Ordinal), _quarantinedTotal, _stored);

@@ -34,12 +34,12 @@ public sealed class RestSource(string name, Uri baseUrl, IHttpClientFactory clie
     public static string WatermarkKey(string resourceType) => "rest:" + resourceType;
 
     /// <inheritdoc />
-    public async Task<PullSummary> PullAsync(IStateStore store, CancellationToken cancellationToken)
+    public async Task<PullSummary> PullAsync(IStateStore store, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         var http = clients.CreateClient(FhirSourceHttp.ClientName(name));
         var reader = new FhirInputReader();
-        var batcher = new IngestBatcher(store, name);
+        var batcher = new IngestBatcher(store, name, progress);
         var types = settings.ResourceTypes.Count > 0 ? settings.ResourceTypes : RestSourceSettings.DefaultResourceTypes;
         foreach (var type in types)
         {

@@ -129,7 +129,7 @@ internal static class RunCommand
         foreach (var source in sources)
         {
             // On a terminal a long backfill shows how far it got; in logs and pipes it stays quiet.
-            var progress = Console.IsOutputRedirected ? null : new ImmediateProgress(n => Console.Error.Write(string.Create(ci, $"\r  {source.Name}: recomputed {n} patients...")));
+            var progress = Console.IsOutputRedirected ? null : new ImmediateProgress(step => Console.Error.Write($"\r  {source.Name}: {step}...        "));
             var result = await runner.RunAsync(source, judgedAt, cancellationToken, progress);
             if (progress is not null)
             {
@@ -150,7 +150,8 @@ internal static class RunCommand
             await output.WriteLineAsync(string.Create(ci,
                 $"source     {source.Name}: {read}, {pulled.Quarantined} quarantined ({result.PullTime.TotalSeconds:0.0} s); recomputed {result.Recomputed!.Patients} patients, {result.Recomputed.ChangeSets} change sets ({result.RecomputeTime.TotalSeconds:0.0} s)"));
             await recompute.JudgeAllAsync(source, judgedAt, report.Add, cancellationToken);
-            foreach (var q in await store.GetQuarantineAsync(source.Name, cancellationToken))
+            // A file read again (it changed) meets its bad lines again: the report lists each bad input once.
+            foreach (var q in (await store.GetQuarantineAsync(source.Name, cancellationToken)).DistinctBy(q => (q.Origin, q.Reason)))
             {
                 report.Add(new Ingest.IngestResult(q.Origin, q.ResourceType, null, q.Reason));
             }
@@ -177,8 +178,8 @@ internal static class RunCommand
     }
 
     // Progress<T> posts to the thread pool, so a late report could land after the line is cleared; this one reports inline.
-    private sealed class ImmediateProgress(Action<int> report) : IProgress<int>
+    private sealed class ImmediateProgress(Action<string> report) : IProgress<string>
     {
-        public void Report(int value) => report(value);
+        public void Report(string value) => report(value);
     }
 }

@@ -22,18 +22,18 @@ public sealed class SourceRunner(IStateStore store, PatientRecompute recompute, 
     }
 
     /// <summary>Runs the source once, judging as of <paramref name="asOf"/> (default: now); <paramref name="progress"/> hears of recompute progress.</summary>
-    public async Task<Result> RunAsync(SourceContext source, OffsetDateTime? asOf, CancellationToken cancellationToken, IProgress<int>? progress = null)
+    public async Task<Result> RunAsync(SourceContext source, OffsetDateTime? asOf, CancellationToken cancellationToken, IProgress<string>? progress = null)
     {
         var at = clock.GetUtcNow();
         var judgedAt = asOf ?? Instant.FromDateTimeOffset(at).WithOffset(Offset.Zero);
         try
         {
             var started = clock.GetTimestamp();
-            var pulled = await source.Pull.PullAsync(store, cancellationToken);
+            var pulled = await source.Pull.PullAsync(store, progress is null ? null : new Relay(n => progress.Report($"read {n} resources")), cancellationToken);
             var pullTime = clock.GetElapsedTime(started);
             logger.LogInformation("Pulled {Resources} resources ({Stored} new versions, {Quarantined} quarantined) from {Source}",
                 pulled.ResourcesByType.Values.Sum(), pulled.Stored, pulled.Quarantined, source.Name);
-            var recomputed = await recompute.RunAsync(source, judgedAt, progress, cancellationToken);
+            var recomputed = await recompute.RunAsync(source, judgedAt, progress is null ? null : new Relay(n => progress.Report($"recomputed {n} patients")), cancellationToken);
             var recomputeTime = clock.GetElapsedTime(started) - pullTime;
             logger.LogInformation("Recomputed {Patients} patients of {Source}: {ChangeSets} change sets", recomputed.Patients, source.Name, recomputed.ChangeSets);
             await store.RecordRunAsync(new SourceRun(source.Name, at, judgedAt.ToDateTimeOffset(), null), cancellationToken);
@@ -47,5 +47,10 @@ public sealed class SourceRunner(IStateStore store, PatientRecompute recompute, 
             await store.RecordRunAsync(new SourceRun(source.Name, at, judgedAt.ToDateTimeOffset(), e.Message), CancellationToken.None);
             return new Result(source.Name, null, null, e.Message);
         }
+    }
+
+    private sealed class Relay(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
     }
 }

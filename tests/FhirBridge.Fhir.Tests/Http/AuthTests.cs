@@ -25,7 +25,7 @@ public sealed class AuthTests
             var auth = new FhirSourceAuthSettings { Kind = FhirSourceAuthKind.Basic, Username = "bridge", PasswordFile = file };
             await using var h = await SeededAsync(auth, o => o.Auth = FhirTestAuth.Basic("bridge", password));
 
-            var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+            var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
             Assert.Equal(5, summary.ResourcesByType["Procedure"]);
             Assert.All(h.Server.Requests, r => Assert.Equal(("Basic", 200), (r.AuthorizationScheme, r.StatusCode)));
@@ -45,7 +45,7 @@ public sealed class AuthTests
         await using var h = await SeededAsync(
             new FhirSourceAuthSettings { Kind = FhirSourceAuthKind.Bearer, Token = token }, o => o.Auth = FhirTestAuth.Bearer(token));
 
-        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(5, summary.ResourcesByType["Procedure"]);
         Assert.All(h.Server.Requests, r => Assert.Equal(("Bearer", 200), (r.AuthorizationScheme, r.StatusCode)));
@@ -59,7 +59,7 @@ public sealed class AuthTests
         await using var h = await SeededAsync(
             new FhirSourceAuthSettings { Kind = FhirSourceAuthKind.Bearer, Token = wrong }, o => o.Auth = FhirTestAuth.Bearer("right-bearer"));
 
-        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, default));
+        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default));
 
         Assert.Contains($"source {PullHarness.Source}: Patient search, page 1: the server answered 401", failure.Message, StringComparison.Ordinal);
         Assert.Single(h.Server.Requests); // a 401 is not retried
@@ -73,7 +73,7 @@ public sealed class AuthTests
         using var key = RSA.Create(2048);
         await using var h = await SmartAsync(key, key.ExportRSAPrivateKeyPem());
 
-        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(5, summary.ResourcesByType["Procedure"]);
         Assert.Single(h.Requests(FhirInteraction.SmartConfiguration));
@@ -91,7 +91,7 @@ public sealed class AuthTests
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP384);
         await using var h = await SmartAsync(key, key.ExportPkcs8PrivateKeyPem(), configureTokenUrl: true);
 
-        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(5, summary.ResourcesByType["Procedure"]);
         Assert.Empty(h.Requests(FhirInteraction.SmartConfiguration)); // the configured URL needs no discovery
@@ -106,7 +106,7 @@ public sealed class AuthTests
         await using var h = await SmartAsync(key, key.ExportRSAPrivateKeyPem());
         var rule = h.Server.Faults.Enqueue(Fault.Unauthorized(), FhirInteraction.SearchPage);
 
-        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(1, rule.Fired);
         Assert.Equal(5, summary.ResourcesByType["Procedure"]);
@@ -120,7 +120,7 @@ public sealed class AuthTests
         await using var h = await SmartAsync(key, key.ExportRSAPrivateKeyPem());
         h.Server.Faults.Enqueue(Fault.Unauthorized(), FhirInteraction.Search, "Procedure", times: 2);
 
-        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, default));
+        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default));
 
         Assert.Contains("Procedure search, page 1: the server answered 401", failure.Message, StringComparison.Ordinal);
         Assert.Equal(2, h.Requests(FhirInteraction.Token).Count);
@@ -132,10 +132,10 @@ public sealed class AuthTests
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP384);
         await using var h = await SmartAsync(key, key.ExportECPrivateKeyPem());
-        await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
         h.Clock.Advance(TimeSpan.FromMinutes(4.5)); // the server's tokens live 5 minutes; the cache renews a minute early
 
-        await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(2, h.Requests(FhirInteraction.Token).Count);
         Assert.DoesNotContain(h.Server.Requests, r => r.StatusCode == 401);
@@ -148,7 +148,7 @@ public sealed class AuthTests
         using var other = RSA.Create(2048);
         await using var h = await SmartAsync(registered, other.ExportRSAPrivateKeyPem());
 
-        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, default));
+        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default));
 
         Assert.Contains("refused the client: 400 invalid_client", failure.Message, StringComparison.Ordinal);
         Assert.Single(h.Requests(FhirInteraction.Token)); // a refused assertion is not retried

@@ -96,7 +96,7 @@ public sealed class FhirSourceHttpTests
             Auth = new FhirSourceAuthSettings { Kind = FhirSourceAuthKind.Basic, Username = "bridge", PasswordFile = Path.Combine(folder, "missing") },
         });
 
-        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest().PullAsync(h.Store, default));
+        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest().PullAsync(h.Store, null, default));
 
         Assert.StartsWith("source hospital-a: Patient search, page 1: the Auth:Password file ", failure.Message, StringComparison.Ordinal);
         Assert.Contains("cannot be read", failure.Message, StringComparison.Ordinal);

@@ -30,7 +30,7 @@ public sealed class BulkExportSourceTests
         var ids = await SeedAsync(h, procedures: 5);
 
         var clock = Stopwatch.StartNew();
-        var summary = await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, default);
+        var summary = await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default);
 
         foreach (var id in ids.Procedures)
         {
@@ -61,7 +61,7 @@ public sealed class BulkExportSourceTests
     {
         await using var h = await PullHarness.StartAsync();
         var ids = await SeedAsync(h, procedures: 4);
-        await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, default);
+        await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default);
         var since = await h.WatermarkAsync(BulkExportSource.SinceKey);
         h.Clock.Advance(TimeSpan.FromMinutes(5));
         if (h.Target.IsExternal)
@@ -71,7 +71,7 @@ public sealed class BulkExportSourceTests
 
         await h.SeedAsync(Procedure(ids.Procedures[2], ids.Patient, EventStatus.EnteredInError));
 
-        var second = await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, default);
+        var second = await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default);
 
         Assert.Contains("entered-in-error", (await h.StoredAsync("Procedure", ids.Procedures[2], ids.Patient))!.Json, StringComparison.Ordinal);
         Assert.True(string.CompareOrdinal(await h.WatermarkAsync(BulkExportSource.SinceKey), since) > 0);
@@ -94,7 +94,7 @@ public sealed class BulkExportSourceTests
             Watermarks = new Dictionary<string, string> { [BulkExportSource.SinceKey] = "2025-03-01T15:59:00.000+08:00" },
         }, default);
 
-        var summary = await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, default);
+        var summary = await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default);
 
         Assert.Contains("&_since=2025-03-01T15%3A59%3A00.000%2B08%3A00", Assert.Single(h.Requests(FhirInteraction.ExportKickoff)).PathAndQuery, StringComparison.Ordinal);
         Assert.Equal(2, summary.ResourcesByType["Procedure"]); // a '+' sent raw would be a space: 400, or another instant
@@ -107,7 +107,7 @@ public sealed class BulkExportSourceTests
         await SeedAsync(h, procedures: 2);
         h.Server.Faults.Enqueue(Fault.ExportErrorFile("Observation export failed: index unavailable"));
 
-        var summary = await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, default);
+        var summary = await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default);
 
         Assert.Equal(2, summary.ResourcesByType["Procedure"]);
         Assert.True(h.Logs.Contains("OperationOutcome-1.ndjson: error processing: Observation export failed: index unavailable", LogLevel.Warning));
@@ -124,7 +124,7 @@ public sealed class BulkExportSourceTests
         await SeedAsync(h, procedures: 2);
         h.Server.Faults.Enqueue(Fault.ForeignManifestUrl());
 
-        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Bulk(PatientsAndProcedures).PullAsync(h.Store, default));
+        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default));
 
         Assert.Contains($"source {PullHarness.Source}: bulk export:", failure.Message, StringComparison.Ordinal);
         Assert.Contains("another origin", failure.Message, StringComparison.Ordinal);
@@ -142,7 +142,7 @@ public sealed class BulkExportSourceTests
         await SeedAsync(h, procedures: 1);
         h.Server.Faults.Enqueue(Fault.ForeignLocation(), FhirInteraction.ExportKickoff);
 
-        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Bulk(PatientsAndProcedures).PullAsync(h.Store, default));
+        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default));
 
         Assert.Contains("Content-Location points at another origin", failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(h.Server.Requests, r => r.IsForeignHost);
@@ -160,7 +160,7 @@ public sealed class BulkExportSourceTests
         await SeedAsync(h, procedures: 1);
 
         var failure = await Assert.ThrowsAsync<FhirPullException>(() =>
-            h.Bulk(PatientsAndProcedures with { MaxWait = TimeSpan.FromSeconds(10) }).PullAsync(h.Store, default));
+            h.Bulk(PatientsAndProcedures with { MaxWait = TimeSpan.FromSeconds(10) }).PullAsync(h.Store, null, default));
 
         Assert.Contains("did not complete within", failure.Message, StringComparison.Ordinal);
         Assert.Single(h.Requests(FhirInteraction.ExportStatus));
@@ -190,7 +190,7 @@ public sealed class BulkExportSourceTests
         await SeedAsync(h, procedures: 3);
         h.Server.ClearRequests();
 
-        var summary = await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, default);
+        var summary = await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default);
 
         Assert.Equal(3, summary.ResourcesByType["Procedure"]);
         Assert.NotEmpty(h.Requests(FhirInteraction.ExportFile));
@@ -206,7 +206,7 @@ public sealed class BulkExportSourceTests
             null, PullHarness.FastHttp with { Auth = new FhirSourceAuthSettings { Kind = FhirSourceAuthKind.Bearer, Token = "unneeded" } });
         await SeedAsync(h, procedures: 2);
 
-        await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, default);
+        await h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default);
 
         Assert.True(Assert.Single(h.Requests(FhirInteraction.ExportKickoff)).HasAuthorization);
         Assert.NotEmpty(h.Requests(FhirInteraction.ExportFile));

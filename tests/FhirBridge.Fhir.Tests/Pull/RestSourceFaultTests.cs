@@ -19,7 +19,7 @@ public sealed class RestSourceFaultTests
         var rule = h.Server.Faults.Enqueue(Fault.TooManyRequests(retryAfterSeconds: 1), FhirInteraction.Search, "Procedure");
 
         var clock = Stopwatch.StartNew();
-        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(1, rule.Fired);
         Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(950), $"retried after {clock.Elapsed}, before Retry-After");
@@ -33,7 +33,7 @@ public sealed class RestSourceFaultTests
         await using var h = await SeededAsync();
         var rule = h.Server.Faults.Enqueue(Fault.ServiceUnavailable(), FhirInteraction.SearchPage, times: 3);
 
-        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(3, rule.Fired);
         Assert.Equal(5, summary.ResourcesByType["Procedure"]);
@@ -47,7 +47,7 @@ public sealed class RestSourceFaultTests
         var rule = h.Server.Faults.Enqueue(Fault.Slow(TimeSpan.FromSeconds(10)), FhirInteraction.SearchPage);
 
         var clock = Stopwatch.StartNew();
-        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(1, rule.Fired);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}: the slow attempt was not cut off");
@@ -61,7 +61,7 @@ public sealed class RestSourceFaultTests
         await using var h = await SeededAsync();
         var rule = h.Server.Faults.Enqueue(Fault.ConnectionReset(), FhirInteraction.SearchPage, skip: 1);
 
-        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(1, rule.Fired);
         Assert.Equal(5, summary.ResourcesByType["Procedure"]);
@@ -73,7 +73,7 @@ public sealed class RestSourceFaultTests
         await using var h = await SeededAsync();
         var rule = h.Server.Faults.Enqueue(Fault.MalformedJson(), FhirInteraction.SearchPage);
 
-        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        var summary = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(1, rule.Fired);
         Assert.Equal(5, summary.ResourcesByType["Procedure"]);
@@ -86,7 +86,7 @@ public sealed class RestSourceFaultTests
         await using var h = await SeededAsync();
         var rule = h.Server.Faults.Enqueue(Fault.MalformedJson(), FhirInteraction.SearchPage, times: 4);
 
-        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, default));
+        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default));
 
         Assert.Equal(4, rule.Fired);
         Assert.Contains($"source {PullHarness.Source}: Procedure search, page 2", failure.Message, StringComparison.Ordinal);
@@ -94,7 +94,7 @@ public sealed class RestSourceFaultTests
         Assert.Null(await h.WatermarkAsync(RestSource.WatermarkKey("Procedure")));
         Assert.NotNull(await h.WatermarkAsync(RestSource.WatermarkKey("Patient"))); // the type before it completed
 
-        var again = await h.Rest(ProceduresByTwo).PullAsync(h.Store, default);
+        var again = await h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default);
 
         Assert.Equal(5, again.ResourcesByType["Procedure"]);
         Assert.NotNull(await h.WatermarkAsync(RestSource.WatermarkKey("Procedure")));
@@ -109,7 +109,7 @@ public sealed class RestSourceFaultTests
             o => o.Auth = FhirTestAuth.Bearer(token));
         h.Server.Faults.Enqueue(Fault.ForeignNextLink(), FhirInteraction.Search, "Procedure");
 
-        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, default));
+        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default));
 
         Assert.Contains("another origin", failure.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(h.Server.Requests, r => r.IsForeignHost); // not even without the token
@@ -131,9 +131,9 @@ public sealed class RestSourceFaultTests
         });
         h.Server.Faults.Enqueue(Fault.ServiceUnavailable(), FhirInteraction.Search, "Procedure", times: int.MaxValue);
 
-        await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, default));
+        await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default));
         var sent = h.Server.Requests.Count;
-        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, default));
+        var failure = await Assert.ThrowsAsync<FhirPullException>(() => h.Rest(ProceduresByTwo).PullAsync(h.Store, null, default));
 
         Assert.Contains("circuit is open", failure.Message, StringComparison.Ordinal);
         Assert.Equal(sent, h.Server.Requests.Count); // refused without reaching the server

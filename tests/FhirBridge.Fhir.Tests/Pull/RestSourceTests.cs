@@ -25,7 +25,7 @@ public sealed class RestSourceTests
         ];
         await h.SeedAsync([.. seeded.Select(s => s.Resource)]);
 
-        var summary = await h.Rest().PullAsync(h.Store, default);
+        var summary = await h.Rest().PullAsync(h.Store, null, default);
 
         foreach (var group in seeded.GroupBy(s => s.Resource.TypeName))
         {
@@ -72,7 +72,7 @@ public sealed class RestSourceTests
         }
 
         var settings = new RestSourceSettings { ResourceTypes = ["Patient", "Procedure"] };
-        await h.Rest(settings).PullAsync(h.Store, default);
+        await h.Rest(settings).PullAsync(h.Store, null, default);
         var first = await h.WatermarkAsync(RestSource.WatermarkKey("Procedure"));
         h.Clock.Advance(TimeSpan.FromMinutes(10));
         if (h.Target.IsExternal)
@@ -82,7 +82,7 @@ public sealed class RestSourceTests
 
         await h.SeedAsync(Procedure(ids[0], patient, EventStatus.EnteredInError), Procedure(ids[1], patient, EventStatus.Stopped));
 
-        var second = await h.Rest(settings).PullAsync(h.Store, default);
+        var second = await h.Rest(settings).PullAsync(h.Store, null, default);
 
         Assert.Contains("entered-in-error", (await h.StoredAsync("Procedure", ids[0], patient))!.Json, StringComparison.Ordinal);
         Assert.Contains("stopped", (await h.StoredAsync("Procedure", ids[1], patient))!.Json, StringComparison.Ordinal);
@@ -106,7 +106,7 @@ public sealed class RestSourceTests
         var ids = Enumerable.Range(0, 7).Select(i => Id("op" + i)).ToArray();
         await h.SeedAsync([Patient(patient), .. ids.Select(id => Procedure(id, patient))]);
 
-        var summary = await h.Rest(new RestSourceSettings { ResourceTypes = ["Procedure"], PageSize = 2 }).PullAsync(h.Store, default);
+        var summary = await h.Rest(new RestSourceSettings { ResourceTypes = ["Procedure"], PageSize = 2 }).PullAsync(h.Store, null, default);
 
         foreach (var id in ids)
         {
@@ -130,7 +130,7 @@ public sealed class RestSourceTests
         orphan.Subject = new ResourceReference("Group/" + Id("g1")); // valid FHIR, but the rule needs a Patient subject
         await h.SeedAsync(Patient(patient), Procedure(Id("op1"), patient), orphan);
 
-        var summary = await h.Rest(new RestSourceSettings { ResourceTypes = ["Procedure"] }).PullAsync(h.Store, default);
+        var summary = await h.Rest(new RestSourceSettings { ResourceTypes = ["Procedure"] }).PullAsync(h.Store, null, default);
 
         var quarantined = await h.Store.GetQuarantineAsync(PullHarness.Source, default);
         var item = Assert.Single(quarantined, q => q.Reason.Contains("subject is not a Patient", StringComparison.Ordinal));
