@@ -1,10 +1,11 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace FhirBridge.Fhir.Pull;
 
 /// <summary>A short, single-line account of an error body: the OperationOutcome's issue codes and diagnostics, if it is one.</summary>
-internal static class OperationOutcomeText
+internal static partial class OperationOutcomeText
 {
     private const int MaxLength = 300;
 
@@ -32,7 +33,7 @@ internal static class OperationOutcomeText
 
         foreach (var issue in issues.EnumerateArray())
         {
-            yield return (Text(issue, "severity") ?? "?", Text(issue, "code") ?? "?", Text(issue, "diagnostics") is { } d ? Clip(d) : null);
+            yield return (Text(issue, "severity") ?? "?", Text(issue, "code") ?? "?", Text(issue, "diagnostics") is { } d ? Clip(QuotedValue().Replace(d, "'…'")) : null);
         }
     }
 
@@ -51,4 +52,8 @@ internal static class OperationOutcomeText
 
         return line.Length <= MaxLength ? line.ToString() : line.ToString(0, MaxLength) + "…";
     }
+
+    // A server's diagnostics may quote the offending value, which can be patient data: it is masked, as ingest does.
+    [GeneratedRegex("'[^']*'|\"[^\"]*\"")]
+    private static partial Regex QuotedValue();
 }
