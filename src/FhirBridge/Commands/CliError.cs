@@ -12,10 +12,9 @@ internal sealed class CliError(string message) : Exception(message)
         {
             return body();
         }
-        catch (Exception e) when (e is CliError or Mapping.InvalidMappingException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (IsRefusal(e))
         {
-            Console.Error.WriteLine($"fhirbridge: error: {e.Message}");
-            return ExitCode;
+            return Report(e);
         }
     }
 
@@ -26,10 +25,20 @@ internal sealed class CliError(string message) : Exception(message)
         {
             return await body();
         }
-        catch (Exception e) when (e is CliError or Mapping.InvalidMappingException or IOException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (IsRefusal(e))
         {
-            await Console.Error.WriteLineAsync($"fhirbridge: error: {e.Message}");
-            return ExitCode;
+            return Report(e);
         }
+    }
+
+    // What the user can act on: a bad argument, a bad mapping file, a path or permission. Anything else is a bug and
+    // keeps its stack trace.
+    private static bool IsRefusal(Exception e) =>
+        e is CliError or Mapping.InvalidMappingException or IOException or UnauthorizedAccessException or ArgumentException;
+
+    private static int Report(Exception e)
+    {
+        Console.Error.WriteLine($"fhirbridge: error: {e.Message}");
+        return ExitCode;
     }
 }
