@@ -14,6 +14,7 @@ internal static class SqliteSchema
         CREATE TABLE quarantine (
             seq INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, origin TEXT NOT NULL,
             resource_type TEXT, reason TEXT NOT NULL);
+        CREATE INDEX quarantine_origin ON quarantine (source, origin);
         CREATE TABLE watermarks (source TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (source, key));
         CREATE TABLE files (source TEXT NOT NULL, path TEXT NOT NULL, fingerprint TEXT NOT NULL, PRIMARY KEY (source, path));
         CREATE TABLE dirty (source TEXT NOT NULL, patient TEXT NOT NULL, generation INTEGER NOT NULL, PRIMARY KEY (source, patient));

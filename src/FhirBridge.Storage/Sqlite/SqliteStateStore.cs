@@ -106,7 +106,9 @@ public sealed class SqliteStateStore : IStateStore
             }
         }
 
-        await using (var quarantine = Command(connection, tx, "INSERT INTO quarantine (source, origin, resource_type, reason) VALUES ($s, $o, $t, $r);"))
+        // The same bad input met again (its file changed and was read again) is recorded once.
+        await using (var quarantine = Command(connection, tx,
+            "INSERT INTO quarantine (source, origin, resource_type, reason) SELECT $s, $o, $t, $r WHERE NOT EXISTS (SELECT 1 FROM quarantine WHERE source = $s AND origin = $o AND reason = $r);"))
         {
             foreach (var q in batch.Quarantined)
             {

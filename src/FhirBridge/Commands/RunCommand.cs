@@ -150,8 +150,7 @@ internal static class RunCommand
             await output.WriteLineAsync(string.Create(ci,
                 $"source     {source.Name}: {read}, {pulled.Quarantined} quarantined ({result.PullTime.TotalSeconds:0.0} s); recomputed {result.Recomputed!.Patients} patients, {result.Recomputed.ChangeSets} change sets ({result.RecomputeTime.TotalSeconds:0.0} s)"));
             await recompute.JudgeAllAsync(source, judgedAt, report.Add, cancellationToken);
-            // A file read again (it changed) meets its bad lines again: the report lists each bad input once.
-            foreach (var q in (await store.GetQuarantineAsync(source.Name, cancellationToken)).DistinctBy(q => (q.Origin, q.Reason)))
+            foreach (var q in await store.GetQuarantineAsync(source.Name, cancellationToken))
             {
                 report.Add(new Ingest.IngestResult(q.Origin, q.ResourceType, null, q.Reason));
             }

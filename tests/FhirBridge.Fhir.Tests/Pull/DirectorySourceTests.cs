@@ -37,8 +37,8 @@ public sealed class DirectorySourceTests : IDisposable
         Assert.Empty(second.ResourcesByType);
         Assert.Equal((1201, 1), (third.ResourcesByType["Procedure"], third.Stored)); // the changed file is read again; only the new line is new
 
-        // The quarantine records every read that met the bad line: once per read of the file that holds it.
-        Assert.Equal(["Procedure.ndjson:1201", "Procedure.ndjson:1201"], (await store.GetQuarantineAsync("h", default)).Select(q => q.Origin));
+        // The bad line, met on both reads of its file, is quarantined once.
+        Assert.Equal(["Procedure.ndjson:1201"], (await store.GetQuarantineAsync("h", default)).Select(q => q.Origin));
     }
 
     private sealed class Inline(Action<int> report) : IProgress<int>
