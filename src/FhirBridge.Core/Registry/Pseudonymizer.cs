@@ -39,7 +39,4 @@ public sealed class Pseudonymizer
 
         return Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(text.ToString())));
     }
-
-    /// <summary>A deterministic UUID (for bundle <c>fullUrl</c>s) from a hash.</summary>
-    public static Guid UuidOf(string hash) => new(Convert.FromHexString(hash.AsSpan(0, 32)));
 }
