@@ -184,7 +184,7 @@ public sealed partial class FhirInputReader
             EncounterRecord e => (true, e.Patient),
             ConditionRecord c => (true, c.Patient),
             ServiceRequestRecord s => (true, s.Patient),
-            null when resource is Observation o => (true, resolve(o.Subject?.Reference)),
+            ObservationRecord o => (true, o.Patient),
             _ => (false, (ResourceKey?)null),
         };
         if (hasSubject && patient?.Type != "Patient")

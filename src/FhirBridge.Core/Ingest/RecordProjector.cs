@@ -13,7 +13,7 @@ public static class RecordProjector
     /// <summary>The resource types the rules read; others are accepted and counted, not kept.</summary>
     public static readonly IReadOnlySet<string> ReadTypes = new HashSet<string>(StringComparer.Ordinal)
     {
-        "Patient", "Procedure", "Encounter", "Condition", "Location", "Organization", "ServiceRequest",
+        "Patient", "Procedure", "Encounter", "Condition", "Location", "Organization", "ServiceRequest", "Observation",
     };
 
     /// <summary>Projects a resource.</summary>
@@ -69,6 +69,21 @@ public static class RecordProjector
             Location l => new LocationRecord(source, [.. l.Type.Select(Concept)]),
             Organization o => new OrganizationRecord(source, [.. o.Type.Select(Concept)]),
             ServiceRequest s => new ServiceRequestRecord(source, Ref(s.Subject), s.Status?.GetLiteral() ?? "unknown", s.Intent?.GetLiteral() ?? "unknown", ClinicalTime.Parse(s.AuthoredOn)),
+            Observation o => new ObservationRecord
+            {
+                Ref = source,
+                Patient = Ref(o.Subject),
+                Status = o.Status?.GetLiteral() ?? "unknown",
+                Code = Concept(o.Code),
+                Effective = o.Effective switch
+                {
+                    FhirDateTime dt => ClinicalTime.Parse(dt.Value),
+                    Instant i => ClinicalTime.Parse(i.Value?.ToString("o", System.Globalization.CultureInfo.InvariantCulture)),
+                    Period period => ClinicalTime.Parse(period.Start),
+                    _ => null,
+                },
+                Value = o.Value is Quantity { Value: { } value } q ? new QuantityValue(value, q.Unit, q.System, q.Code) : null,
+            },
             _ => null,
         };
     }

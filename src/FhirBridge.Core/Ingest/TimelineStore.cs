@@ -76,6 +76,7 @@ public sealed class TimelineStore
                 case EncounterRecord e when e.Patient is { } k: BucketOf(k).Encounters[e.Ref.Key] = e; break;
                 case ConditionRecord c when c.Patient is { } k: BucketOf(k).Conditions[c.Ref.Key] = c; break;
                 case ServiceRequestRecord s when s.Patient is { } k: BucketOf(k).ServiceRequests[s.Ref.Key] = s; break;
+                case ObservationRecord o when o.Patient is { } k: BucketOf(k).Observations.Add(o); break;
             }
         }
 
@@ -89,6 +90,7 @@ public sealed class TimelineStore
                 Encounters = b.Encounters,
                 Conditions = b.Conditions,
                 ServiceRequests = b.ServiceRequests,
+                Observations = [.. b.Observations.OrderBy(o => o.Ref.Key.Id, StringComparer.Ordinal)],
                 Locations = locations,
                 Organizations = organizations,
             });
@@ -107,5 +109,7 @@ public sealed class TimelineStore
         public Dictionary<ResourceKey, ConditionRecord> Conditions { get; } = [];
 
         public Dictionary<ResourceKey, ServiceRequestRecord> ServiceRequests { get; } = [];
+
+        public List<ObservationRecord> Observations { get; } = [];
     }
 }

@@ -21,12 +21,13 @@ public static class Category
     public const string CohortFracture = "cohort-fracture";
     public const string ProcedureComplication = "procedure-complication";
     public const string UnrelatedCondition = "unrelated-condition";
+    public const string RiskFactor = "risk-factor";
 #pragma warning restore CS1591
 
     /// <summary>Every category code; a mapping to anything else is an invalid mapping file.</summary>
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal)
     {
         SpineSurgery, TheatreProcedure, BedsideProcedure, AdjunctProcedure, StagedProcedure, Theatre, Ward, Orthopedics,
-        CohortDegenerative, CohortDeformity, CohortTumor, CohortFracture, ProcedureComplication, UnrelatedCondition,
+        CohortDegenerative, CohortDeformity, CohortTumor, CohortFracture, ProcedureComplication, UnrelatedCondition, RiskFactor,
     };
 }

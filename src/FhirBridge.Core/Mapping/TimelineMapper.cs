@@ -46,7 +46,11 @@ public sealed class TimelineMapper(CategoryMaps maps)
             e => e.Ref.Key,
             e => e with { ServiceType = Map(e.ServiceType, CodeUse.Other, e.Ref, log) });
 
-        return timeline with { Procedures = procedures, Conditions = conditions, Encounters = encounters };
+        // Observations are mapped only to find risk factors: a code that maps nowhere is an ordinary result, not a
+        // gap in the mappings, so it is not logged as unmapped (it would bury the codes that do need a mapping).
+        var observations = timeline.Observations.Select(o => o with { Code = Map(o.Code, CodeUse.Other, o.Ref, log, logUnmapped: false) }).ToList();
+
+        return timeline with { Procedures = procedures, Conditions = conditions, Encounters = encounters, Observations = observations };
     }
 
     /// <summary>Translates one concept's codings and logs the outcome (one entry per concept).</summary>

@@ -2,8 +2,8 @@ using Hl7.Fhir.Model;
 
 namespace FhirBridge.Reconcile;
 
-/// <summary>What one subject's registry records need: one transaction, with why (create, update or retract).</summary>
+/// <summary>What one subject's registry records need: one transaction, with why.</summary>
 /// <param name="SubjectKey">The ResearchSubject identifier value.</param>
-/// <param name="Kind"><c>create</c>, <c>update</c> or <c>retract</c>.</param>
-/// <param name="Transaction">The transaction Bundle of conditional upserts.</param>
-public sealed record ChangeSet(string SubjectKey, string Kind, Bundle Transaction);
+/// <param name="Reason">A code of <see cref="Registry.ProvenanceBuilder.Reasons"/>: subject-added, subject-updated, return-retracted or subject-retracted.</param>
+/// <param name="Transaction">The transaction Bundle: conditional upserts, conditional deletes and the Provenance.</param>
+public sealed record ChangeSet(string SubjectKey, string Reason, Bundle Transaction);

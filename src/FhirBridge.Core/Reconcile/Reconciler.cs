@@ -9,7 +9,7 @@ namespace FhirBridge.Reconcile;
 /// <summary>
 /// The RECONCILE stage: compares a patient's newly computed registry records with what was last handed to the
 /// registry (the projection) and yields the change sets that make the registry equal to what the data supports
-/// (architecture principle 1: recompute per patient, never patch). Pure: no I/O.
+/// (architecture principle 1: recompute per patient, never patch), each with its Provenance. Pure: no I/O.
 /// </summary>
 public static class Reconciler
 {
@@ -17,68 +17,111 @@ public static class Reconciler
     private static readonly FhirJsonDeserializer Deserializer = new();
 
     /// <summary>The new projection and the change sets, one per subject whose records changed, appeared or went away.</summary>
+    /// <param name="sourceName">The hospital source (named in the Provenance entities).</param>
     /// <param name="study">The ResearchStudy record, sent with every change set (a conditional upsert never duplicates it).</param>
     /// <param name="records">The patient's records as computed now.</param>
     /// <param name="previous">The patient's records as last handed to the registry.</param>
+    /// <param name="recorded">When the change sets are made (Provenance.recorded).</param>
     public static (IReadOnlyList<ProjectedRecord> Projection, IReadOnlyList<ChangeSet> Changes) Reconcile(
-        RegistryRecord study, IReadOnlyList<RegistryRecord> records, IReadOnlyList<ProjectedRecord> previous)
+        string sourceName, RegistryRecord study, IReadOnlyList<RegistryRecord> records, IReadOnlyList<ProjectedRecord> previous, DateTimeOffset recorded)
     {
         var before = previous.ToDictionary(p => p.RecordKey, StringComparer.Ordinal);
         var projection = new List<ProjectedRecord>();
-        var changedSubjects = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        var hashes = new Dictionary<RegistryKey, string>();
+        var changed = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var record in records)
         {
+            var held = before.GetValueOrDefault(record.Key.ToString());
+            CorrectOutcome(record, held);
             var json = Serializer.SerializeToString(record.Resource);
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+            hashes[record.Key] = hash;
             projection.Add(new ProjectedRecord(record.Key.ToString(), record.SubjectKey, hash, json, record.OpenUntil));
-            if (!before.TryGetValue(record.Key.ToString(), out var held))
+            if (held is null)
             {
-                // A new ResearchSubject makes its change set a create, whatever else in it changed.
-                if (record.Key.Type == "ResearchSubject")
-                {
-                    changedSubjects[record.SubjectKey] = "create";
-                }
-                else
-                {
-                    changedSubjects.TryAdd(record.SubjectKey, "update");
-                }
+                // A new ResearchSubject makes its change set an addition, whatever else in it changed.
+                changed[record.SubjectKey] = record.Key.Type == "ResearchSubject" ? ProvenanceBuilder.Reasons.SubjectAdded : changed.GetValueOrDefault(record.SubjectKey, ProvenanceBuilder.Reasons.SubjectUpdated);
             }
             else if (held.Hash != hash)
             {
-                changedSubjects.TryAdd(record.SubjectKey, "update");
+                changed.TryAdd(record.SubjectKey, ProvenanceBuilder.Reasons.SubjectUpdated);
             }
         }
 
-        // What the registry holds but the data no longer supports: no active record may claim it. A withdrawn
-        // subject, and Procedures marked entered-in-error (the registry-push stage refines this per profile).
+        // What the registry holds but the data no longer supports: no active record may claim it (registry model,
+        // "Retraction"). The subject is withdrawn, Procedures and Observations entered-in-error, AdverseEvents removed.
         var current = projection.Select(p => p.RecordKey).ToHashSet(StringComparer.Ordinal);
         var retracted = previous.Where(p => !current.Contains(p.RecordKey)).ToList();
         foreach (var gone in retracted)
         {
-            changedSubjects[gone.SubjectKey] = RegistryKey.Parse(gone.RecordKey).Type == "ResearchSubject" ? "retract" : changedSubjects.GetValueOrDefault(gone.SubjectKey, "update");
+            var type = RegistryKey.Parse(gone.RecordKey).Type;
+            if (type == "ResearchSubject")
+            {
+                changed[gone.SubjectKey] = ProvenanceBuilder.Reasons.SubjectRetracted;
+            }
+            else if (type == "AdverseEvent" && changed.GetValueOrDefault(gone.SubjectKey) != ProvenanceBuilder.Reasons.SubjectRetracted)
+            {
+                changed[gone.SubjectKey] = ProvenanceBuilder.Reasons.ReturnRetracted;
+            }
+            else
+            {
+                changed.TryAdd(gone.SubjectKey, ProvenanceBuilder.Reasons.SubjectUpdated);
+            }
         }
 
         var changes = new List<ChangeSet>();
         var patient = records.FirstOrDefault(r => r.Key.Type == "Patient");
-        foreach (var (subjectKey, kind) in changedSubjects)
+        foreach (var (subjectKey, reason) in changed)
         {
-            var entries = new List<RegistryRecord> { study };
+            var upserts = new List<RegistryRecord> { study };
             if (patient is not null)
             {
-                entries.Add(patient);
+                upserts.Add(patient);
             }
 
-            entries.AddRange(records.Where(r => r.SubjectKey == subjectKey && r.Key.Type != "Patient"));
-            entries.AddRange(retracted.Where(p => p.SubjectKey == subjectKey).Select(Withdraw).OfType<RegistryRecord>());
-            changes.Add(new ChangeSet(subjectKey, kind, TransactionBundle.Of(entries)));
+            upserts.AddRange(records.Where(r => r.SubjectKey == subjectKey && r.Key.Type != "Patient"));
+            var deletes = new List<RegistryKey>();
+            foreach (var gone in retracted.Where(p => p.SubjectKey == subjectKey))
+            {
+                var key = RegistryKey.Parse(gone.RecordKey);
+                if (key.Type == "AdverseEvent")
+                {
+                    deletes.Add(key); // R4 AdverseEvent has no status to withdraw it with
+                }
+                else if (Withdraw(key, gone) is { } withdrawn)
+                {
+                    upserts.Add(withdrawn);
+                }
+            }
+
+            var fingerprint = Fingerprint(upserts.Select(u => hashes.GetValueOrDefault(u.Key) ?? Serializer.SerializeToString(u.Resource)));
+            var provenance = ProvenanceBuilder.Build(sourceName, subjectKey, reason, study, upserts, deletes, recorded, fingerprint);
+            changes.Add(new ChangeSet(subjectKey, reason, TransactionBundle.Of([.. upserts, provenance], deletes)));
         }
 
         return (projection, changes);
     }
 
-    private static RegistryRecord? Withdraw(ProjectedRecord gone)
+    // Registry model, "Outcome": once an outcome has been final, a different value is a correction of it, and stays
+    // "corrected" from then on; the Observation keeps its identity.
+    private static void CorrectOutcome(RegistryRecord record, ProjectedRecord? held)
     {
-        var key = RegistryKey.Parse(gone.RecordKey);
+        if (held is null || record.Resource is not Observation { Status: ObservationStatus.Final } outcome
+            || outcome.Meta?.Profile.Contains(RegistryModel.OutcomeObservationProfile) != true
+            || Deserializer.DeserializeResource(held.Json) is not Observation before)
+        {
+            return;
+        }
+
+        var valueChanged = !outcome.Value.Matches(before.Value);
+        if (before.Status == ObservationStatus.Corrected || (before.Status == ObservationStatus.Final && valueChanged))
+        {
+            outcome.Status = ObservationStatus.Corrected;
+        }
+    }
+
+    private static RegistryRecord? Withdraw(RegistryKey key, ProjectedRecord gone)
+    {
         var resource = Deserializer.DeserializeResource(gone.Json);
         switch (resource)
         {
@@ -88,10 +131,16 @@ public static class Reconciler
             case Procedure procedure:
                 procedure.Status = EventStatus.EnteredInError;
                 break;
+            case Observation observation:
+                observation.Status = ObservationStatus.EnteredInError;
+                break;
             default:
                 return null; // a Patient with no subject left stays: it identifies no one and claims nothing
         }
 
         return new RegistryRecord(key, gone.SubjectKey, resource);
     }
+
+    private static string Fingerprint(IEnumerable<string> parts) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))));
 }

@@ -14,4 +14,7 @@ public sealed record RegistryRecord(RegistryKey Key, string SubjectKey, Resource
 {
     /// <summary>The <c>urn:uuid</c> every transaction uses for this record.</summary>
     public string FullUrl => Key.FullUrl;
+
+    /// <summary>The hospital resources it was made from (Provenance entities).</summary>
+    public IReadOnlyList<SourceEntity> Sources { get; init; } = [];
 }

@@ -25,6 +25,9 @@ public sealed record PatientTimeline
     /// <summary>The patient's ServiceRequests by key.</summary>
     public IReadOnlyDictionary<ResourceKey, ServiceRequestRecord> ServiceRequests { get; init; } = new Dictionary<ResourceKey, ServiceRequestRecord>();
 
+    /// <summary>The patient's Observations (read for the registry's risk factors, never by the rule).</summary>
+    public IReadOnlyList<ObservationRecord> Observations { get; init; } = [];
+
     /// <summary>All Locations of the source by key (shared between patients).</summary>
     public IReadOnlyDictionary<ResourceKey, LocationRecord> Locations { get; init; } = new Dictionary<ResourceKey, LocationRecord>();
 

@@ -6,8 +6,10 @@ using Microsoft.Extensions.Configuration;
 using FhirBridge.Mapping;
 using FhirBridge.MappingLog;
 using FhirBridge.Pipeline;
+using FhirBridge.Reconcile;
 using FhirBridge.Registry;
 using FhirBridge.Reporting;
+using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 
 namespace FhirBridge.Cli.Commands;
@@ -111,7 +113,7 @@ internal static class DetectCommand
         var rule = new UnplannedReturnRule(options.Study);
         var report = new DetectionReport(options.Study.Id, options.AsOf);
         var registry = options.PseudonymKey is null ? null : new RegistryRecordBuilder(options.Source, options.Study, new Pseudonymizer(options.PseudonymKey));
-        var registryRecords = registry is null ? null : new List<RegistryRecord> { registry.Study() };
+        var registryChanges = registry is null ? null : new List<ChangeSet>();
         var unmapped = new HashSet<string>(StringComparer.Ordinal);
 
         using var logStream = options.LogFile is null ? null : new StreamWriter(options.LogFile);
@@ -132,7 +134,13 @@ internal static class DetectCommand
             (timeline, detection, entries) =>
             {
                 report.Add(detection);
-                registryRecords?.AddRange(registry!.Build(timeline, detection.Subjects));
+                // The same change sets the service would push to an empty registry, Provenance recorded at --as-of
+                // so that the file is reproducible.
+                if (registry is not null)
+                {
+                    var records = registry.Build(timeline, detection.Subjects);
+                    registryChanges!.AddRange(Reconciler.Reconcile(options.Source, registry.Study(), records, [], options.AsOf.ToDateTimeOffset()).Changes);
+                }
                 foreach (var entry in entries)
                 {
                     Log(entry);
@@ -151,9 +159,9 @@ internal static class DetectCommand
             report.WriteTo(stream);
         }
 
-        if (registryRecords is not null)
+        if (registryChanges is not null)
         {
-            File.WriteAllText(options.RegistryBundleFile!, new FhirJsonSerializer().SerializeToString(TransactionBundle.Of(registryRecords), true));
+            File.WriteAllText(options.RegistryBundleFile!, new FhirJsonSerializer().SerializeToString(Merge(registryChanges), true));
         }
 
         var ci = CultureInfo.InvariantCulture;
@@ -192,5 +200,22 @@ internal static class DetectCommand
         }
 
         return key;
+    }
+
+    // One transaction with every change set's entries, each record once: loading it into an empty registry gives
+    // what the PUSH stage would build there change set by change set.
+    private static Bundle Merge(IEnumerable<ChangeSet> changes)
+    {
+        var merged = new Bundle { Type = Bundle.BundleType.Transaction };
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in changes.SelectMany(c => c.Transaction.Entry))
+        {
+            if (seen.Add(entry.Request!.Url!))
+            {
+                merged.Entry.Add(entry);
+            }
+        }
+
+        return merged;
     }
 }

@@ -181,6 +181,23 @@ public enum RegistryKind
 /// <summary><c>FhirBridge:Registry</c>.</summary>
 public sealed class RegistryOptions
 {
+    /// <summary>Send the pseudonymous Patient's birth year (never more of the date). Default true.</summary>
+    public bool BirthYear { get; set; } = true;
+
+    /// <summary>Risk-factor Observations are copied from this many days before the index date. Default 30.</summary>
+    public int RiskFactorDaysBefore { get; set; } = 30;
+
+    /// <summary>... to this many days after it, inclusive. Default 30.</summary>
+    public int RiskFactorDaysAfter { get; set; } = 30;
+
+    /// <summary>What the registry receives, as the record builder reads it.</summary>
+    public Registry.RegistrySettings ToSettings() => new()
+    {
+        BirthYear = BirthYear,
+        RiskFactorDaysBefore = RiskFactorDaysBefore,
+        RiskFactorDaysAfter = RiskFactorDaysAfter,
+    };
+
     /// <summary>The kind. Default Directory.</summary>
     public RegistryKind Kind { get; set; } = RegistryKind.Directory;
 

@@ -85,6 +85,11 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
             failures.AddRange(AuthFailures(s.Auth, $"{at}:Auth"));
         }
 
+        if (options.Registry.ToSettings().Validate() is { } registryFailure)
+        {
+            failures.Add($"{root}:{registryFailure}");
+        }
+
         switch (options.Registry.Kind)
         {
             case RegistryKind.Directory when string.IsNullOrWhiteSpace(options.Registry.Path):

@@ -42,6 +42,7 @@ public static class FhirBridgeServiceCollectionExtensions
             var o = Options(sp).Pseudonymization;
             return new Pseudonymizer(FhirBridgeOptionsValidator.Secret(o.Key, o.KeyFile)!);
         });
+        services.AddSingleton(sp => Options(sp).Registry.ToSettings());
         AddSourceHttp(services, configuration, baseDirectory);
         services.AddSingleton<IReadOnlyList<SourceContext>>(sp => [.. Options(sp).Sources.Select(o => CreateSource(sp, o))]);
         services.AddSingleton<IRegistrySink>(sp => new DirectoryRegistrySink(Options(sp).Registry.Path!));

@@ -15,7 +15,8 @@ namespace FhirBridge.Cli.Service;
 /// whose follow-up window closed since they were last judged, so <c>follow-up-open</c> becomes <c>no-return</c>
 /// without new data. Each patient commits in one transaction: projection, change sets, mapping log, dirty mark.
 /// </summary>
-public sealed class PatientRecompute(IStateStore store, CategoryMaps maps, UnplannedReturnRule rule, Pseudonymizer pseudonyms)
+public sealed class PatientRecompute(
+    IStateStore store, CategoryMaps maps, UnplannedReturnRule rule, Pseudonymizer pseudonyms, RegistrySettings registrySettings, TimeProvider time)
 {
     private static readonly FhirJsonSerializer Serializer = new();
 
@@ -30,7 +31,7 @@ public sealed class PatientRecompute(IStateStore store, CategoryMaps maps, Unpla
     public async Task<Summary> RunAsync(SourceContext source, OffsetDateTime asOf, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         var judge = await JudgeForAsync(source.Name, cancellationToken);
-        var registry = new RegistryRecordBuilder(source.Name, rule.Study, pseudonyms);
+        var registry = new RegistryRecordBuilder(source.Name, rule.Study, pseudonyms, registrySettings);
         int patients = 0, changeSets = 0;
 
         foreach (var patient in await store.GetPatientsWithClosedWindowsAsync(source.Name, asOf.ToDateTimeOffset(), cancellationToken))
@@ -95,7 +96,7 @@ public sealed class PatientRecompute(IStateStore store, CategoryMaps maps, Unpla
         var (timeline, detection, log) = judge.Judge(patient, resources.Select(r => r.Json), asOf, source.Zone);
         var records = registry.Build(timeline, detection.Subjects);
         var previous = await store.GetProjectionAsync(source.Name, patient, cancellationToken);
-        var (projection, changes) = Reconciler.Reconcile(registry.Study(), records, previous);
+        var (projection, changes) = Reconciler.Reconcile(source.Name, registry.Study(), records, previous, time.GetUtcNow());
         await store.CommitRecomputeAsync(
             source.Name,
             patient,

@@ -38,6 +38,7 @@ public sealed class TimelineBuilder
     private readonly List<EncounterBuilder> _encounters = [];
     private readonly List<ConditionRecord> _conditions = [];
     private readonly List<ServiceRequestRecord> _serviceRequests = [];
+    private readonly List<ObservationRecord> _observations = [];
     private readonly List<LocationRecord> _locations =
     [
         new(RefOf("Location", TheatreLocation), [Concept(Codes.Snomed, Codes.OperatingRoom)]),
@@ -131,6 +132,21 @@ public sealed class TimelineBuilder
         return this;
     }
 
+    /// <summary>Adds an Observation with one coding and a quantity.</summary>
+    public TimelineBuilder Observation(string id, string? system, string code, decimal value, string unit, string? effective, string status = "final")
+    {
+        _observations.Add(new ObservationRecord
+        {
+            Ref = RefOf("Observation", id),
+            Patient = _patient,
+            Status = status,
+            Code = Concept(system, code),
+            Effective = effective is null ? null : Time.Clinical(effective),
+            Value = new QuantityValue(value, unit, "http://unitsofmeasure.org", unit),
+        });
+        return this;
+    }
+
     /// <summary>Adds a Location with one type coding.</summary>
     public TimelineBuilder Location(string id, string system, string code)
     {
@@ -154,6 +170,7 @@ public sealed class TimelineBuilder
         Encounters = _encounters.Select(e => e.Build()).ToDictionary(e => e.Ref.Key),
         Conditions = _conditions.ToDictionary(c => c.Ref.Key),
         ServiceRequests = _serviceRequests.ToDictionary(s => s.Ref.Key),
+        Observations = [.. _observations],
         Locations = _locations.ToDictionary(l => l.Ref.Key),
         Organizations = _organizations.ToDictionary(o => o.Ref.Key),
     };

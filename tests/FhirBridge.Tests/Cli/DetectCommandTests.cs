@@ -112,12 +112,20 @@ public sealed class DetectCommandTests : IDisposable
         Assert.Equal("transaction", bundle.RootElement.GetProperty("type").GetString());
         var entries = bundle.RootElement.GetProperty("entry").EnumerateArray().ToList();
         Assert.All(entries, e => Assert.Equal("PUT", e.GetProperty("request").GetProperty("method").GetString()));
-        Assert.All(entries, e => Assert.Contains("?identifier=", e.GetProperty("request").GetProperty("url").GetString(), StringComparison.Ordinal));
         var types = entries.Select(e => e.GetProperty("resource").GetProperty("resourceType").GetString()).ToList();
+
+        // Every record is a conditional upsert on its identifier; a Provenance (no identifier in R4) is written at
+        // its deterministic id, one per subject change set.
+        Assert.All(
+            entries.Where(e => e.GetProperty("resource").GetProperty("resourceType").GetString() != "Provenance"),
+            e => Assert.Contains("?identifier=", e.GetProperty("request").GetProperty("url").GetString(), StringComparison.Ordinal));
+        Assert.Equal(2, types.Count(t => t == "Provenance"));
         Assert.Equal(1, types.Count(t => t == "ResearchStudy"));
         Assert.Equal(2, types.Count(t => t == "Patient"));
         Assert.Equal(2, types.Count(t => t == "ResearchSubject"));
         Assert.Equal(4, types.Count(t => t == "Procedure")); // op1 + its adjunct, the return op2, and op6
+        Assert.Equal(1, types.Count(t => t == "AdverseEvent")); // the return op2
+        Assert.Equal(2, types.Count(t => t == "Observation")); // the two outcomes (the fixture has no risk factors)
 
         var patient = entries.First(e => e.GetProperty("resource").GetProperty("resourceType").GetString() == "Patient").GetProperty("resource");
         Assert.Equal("1971", patient.GetProperty("birthDate").GetString());

@@ -158,9 +158,21 @@ public sealed class RunAgainstFhirServerTests : IAsyncLifetime
         var state = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in Directory.GetFiles(folder).Order(StringComparer.Ordinal))
         {
-            foreach (var entry in JsonNode.Parse(File.ReadAllText(file))!["entry"]!.AsArray())
+            // Provenance is history (when and in which batches changes were made), not state: every change set
+            // carries exactly one, and the state compared is everything else.
+            var entries = JsonNode.Parse(File.ReadAllText(file))!["entry"]!.AsArray();
+            Assert.Single(entries, e => e!["request"]!["url"]!.GetValue<string>().StartsWith("Provenance/", StringComparison.Ordinal));
+            foreach (var entry in entries)
             {
-                state[entry!["request"]!["url"]!.GetValue<string>()] = entry["resource"]!.ToJsonString();
+                var url = entry!["request"]!["url"]!.GetValue<string>();
+                if (entry["request"]!["method"]!.GetValue<string>() == "DELETE")
+                {
+                    state.Remove(url);
+                }
+                else if (!url.StartsWith("Provenance/", StringComparison.Ordinal))
+                {
+                    state[url] = entry["resource"]!.ToJsonString();
+                }
             }
         }
 
