@@ -50,6 +50,7 @@ public static class ProvenanceBuilder
         DateTimeOffset recorded,
         string fingerprint)
     {
+        recorded = recorded.AddTicks(-(recorded.Ticks % TimeSpan.TicksPerMillisecond)); // FHIR instants to the millisecond
         var provenance = new Provenance
         {
             Meta = new Meta { Profile = [RegistryModel.ProvenanceProfile] },
