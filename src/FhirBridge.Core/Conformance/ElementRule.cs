@@ -1,0 +1,30 @@
+using Hl7.Fhir.Model;
+using Hl7.FhirPath;
+
+namespace FhirBridge.Conformance;
+
+/// <summary>One differential element, compiled: where its instances are and what they must satisfy.</summary>
+/// <param name="Id">The element id, e.g. <c>Procedure.performed[x].start</c> or <c>Patient.extension:researchSubject</c>.</param>
+/// <param name="Parents">
+/// Selects the parent element's instances from the root (for <c>Provenance.entity.what.identifier</c>:
+/// <c>entity.what</c>); null when the parent is the root itself. Cardinality counts per parent instance, as FHIR does.
+/// </param>
+/// <param name="Step">Selects this element's occurrences under one parent, of any type (so a wrong type still counts); null for the root element.</param>
+/// <param name="Min">The differential's min, or null when it sets none.</param>
+/// <param name="Max">The differential's max, or null when it sets none or <c>*</c>.</param>
+/// <param name="AllowedTypes">For a choice element the profile restricts (<c>performed[x]</c> typed Period, or renamed <c>effectivePeriod</c>): the FHIR type names allowed.</param>
+/// <param name="Fixed">The fixed[x] value, if any.</param>
+/// <param name="Pattern">The pattern[x] value, if any.</param>
+/// <param name="Constraints">The invariants of severity error, compiled.</param>
+/// <param name="ExtensionUrl">For an extension slice: the extension's url, which selects the slice and names the extension's own definition.</param>
+internal sealed record ElementRule(
+    string Id,
+    CompiledExpression? Parents,
+    CompiledExpression? Step,
+    int? Min,
+    int? Max,
+    IReadOnlyList<string>? AllowedTypes,
+    DataType? Fixed,
+    DataType? Pattern,
+    IReadOnlyList<ConstraintRule> Constraints,
+    string? ExtensionUrl);
