@@ -89,7 +89,7 @@ public class InvariantTests
             () => With(RiskFactorObservation(), o => o.Identifier[0].Value = Pseudonym("obs-1"))),
 
         ["fb-prv-1"] = new("Provenance",
-            () => With(Provenance(), p => p.Activity = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-ActCode", "CREATE")),
+            () => With(Provenance(), p => p.Activity = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "DELETE")),
             () => With(Provenance(), p => p.Activity = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "UPDATE"))),
         ["fb-prv-2"] = new("Provenance.extension:researchSubject",
             () => With(Provenance(), p => p.Extension[0] = SubjectExtension(withReference: false)),
@@ -97,6 +97,13 @@ public class InvariantTests
         ["fb-prv-3"] = new("Provenance.entity.what.identifier.value",
             () => With(Provenance(), p => p.Entity[0].What!.Identifier!.Value = "Procedure/op1"),
             () => With(Provenance(), p => p.Entity[0].What!.Identifier!.Value = Pseudonym("Procedure/op2"))),
+        ["fb-prv-4"] = new("Provenance",
+            () => With(Provenance(), p => p.Entity.Clear()),
+            () => With(Provenance(), p =>
+            {
+                p.Entity.Clear();
+                p.Activity = new CodeableConcept("http://terminology.hl7.org/CodeSystem/v3-DataOperation", "NULLIFY");
+            })),
 
         ["fb-ops-1"] = new("Procedure.extension:operationSetting.value[x]",
             () => With(Procedure(), p => p.Extension[2] = OperationSetting("bedside")),
