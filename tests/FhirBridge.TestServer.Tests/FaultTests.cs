@@ -251,6 +251,51 @@ public sealed class FaultTests
     }
 
     [Fact]
+    public async Task SlowAfterProcessing_OnTransaction_CommitsBeforeTheClientTimesOut()
+    {
+        await using var server = await StartAsync();
+        using var impatient = HttpClientFor(server, TimeSpan.FromMilliseconds(500));
+        server.Faults.Enqueue(Fault.Slow(TimeSpan.FromSeconds(20), afterProcessing: true), FhirInteraction.Transaction);
+        var bundle = new Hl7.Fhir.Rest.TransactionBuilder(server.BaseUrl, Bundle.BundleType.Transaction).Update("p1", Patient("p1")).ToBundle();
+
+        using var content = Content(bundle);
+        await Assert.ThrowsAsync<TaskCanceledException>(() => impatient.PostAsync(server.BaseUrl, content));
+
+        Assert.Equal(1, server.ResourceCount("Patient"));
+    }
+
+    [Fact]
+    public async Task SlowAfterProcessing_ShorterThanTheTimeout_AnswersTheCommittedResultLate()
+    {
+        await using var server = await StartAsync();
+        using var http = HttpClientFor(server);
+        server.Faults.Enqueue(Fault.Slow(TimeSpan.FromMilliseconds(200), afterProcessing: true), FhirInteraction.Transaction);
+        var bundle = new Hl7.Fhir.Rest.TransactionBuilder(server.BaseUrl, Bundle.BundleType.Transaction).Update("p1", Patient("p1")).ToBundle();
+
+        using var content = Content(bundle);
+        using var response = await http.PostAsync(server.BaseUrl, content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("transaction-response", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Requests_Log_KeepsTheBodyTheClientSent()
+    {
+        await using var server = await StartAsync();
+        using var http = HttpClientFor(server);
+        var bundle = new Hl7.Fhir.Rest.TransactionBuilder(server.BaseUrl, Bundle.BundleType.Transaction).Update("p1", Patient("p1")).ToBundle();
+        using var content = Content(bundle);
+        var sent = await content.ReadAsByteArrayAsync();
+
+        using var response = await http.PostAsync(server.BaseUrl, content);
+        using var read = await GetAsync(http, "Patient");
+
+        Assert.Equal(sent, Assert.Single(server.Requests, r => r.Interaction == FhirInteraction.Transaction).Body);
+        Assert.Null(Assert.Single(server.Requests, r => r.Interaction == FhirInteraction.Search).Body);
+    }
+
+    [Fact]
     public async Task StatusAfterProcessing_OnTransaction_CommitsThenAnswers500()
     {
         await using var server = await StartAsync();

@@ -33,8 +33,9 @@ public sealed class Fault
     public string? Diagnostics { get; private init; }
 
     /// <summary>
-    /// For <see cref="FaultKind.Status"/> and <see cref="FaultKind.ConnectionReset"/>: the request is processed first (a
-    /// transaction is committed) and only the answer is lost, as when a response times out after the server did the work.
+    /// For <see cref="FaultKind.Status"/>, <see cref="FaultKind.ConnectionReset"/> and <see cref="FaultKind.Slow"/>: the
+    /// request is processed first (a transaction is committed) and only the answer is lost or late, as when a response
+    /// times out after the server did the work.
     /// </summary>
     public bool AfterProcessing { get; private init; }
 
@@ -68,10 +69,11 @@ public sealed class Fault
     /// disconnects (a client timeout), so a slow fault never holds up the server's disposal for long.
     /// </summary>
     /// <param name="delay">The wait, in real time.</param>
-    public static Fault Slow(TimeSpan delay)
+    /// <param name="afterProcessing">Process the request first (commit a transaction), then wait before answering.</param>
+    public static Fault Slow(TimeSpan delay, bool afterProcessing = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero);
-        return new Fault(FaultKind.Slow, 0) { Delay = delay };
+        return new Fault(FaultKind.Slow, 0) { Delay = delay, AfterProcessing = afterProcessing };
     }
 
     /// <summary>

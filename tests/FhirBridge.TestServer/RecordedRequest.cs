@@ -51,6 +51,11 @@ public sealed class RecordedRequest
     /// <summary>The fault injected into this request, if any.</summary>
     public FaultKind? Fault { get; init; }
 
+    /// <summary>The request body as the client sent it, when the server read one (creates, updates, transactions).</summary>
+#pragma warning disable CA1819 // a recorded message: tests read the bytes as they were
+    public byte[]? Body { get; init; }
+#pragma warning restore CA1819
+
     /// <inheritdoc />
     public override string ToString() =>
         $"{Method} {PathAndQuery} -> {StatusCode}{(Fault is { } f ? $" [{f}]" : "")}{(IsForeignHost ? " (foreign host)" : "")}";

@@ -65,7 +65,7 @@ internal sealed class FhirRequestHandler(ServerContext server)
             case FaultKind.Status when !fault.AfterProcessing:
                 await HttpIo.WriteOutcomeAsync(context, fault.StatusCode, IssueFor(fault.StatusCode), fault.Diagnostics ?? $"Injected fault: {fault.StatusCode}.");
                 return;
-            case FaultKind.Slow:
+            case FaultKind.Slow when !fault.AfterProcessing:
                 using (var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, server.Stopping))
                 {
                     await System.Threading.Tasks.Task.Delay(fault.Delay, both.Token);
@@ -104,6 +104,16 @@ internal sealed class FhirRequestHandler(ServerContext server)
                 break;
             case FaultKind.ConnectionReset:
                 Abort(context);
+                break;
+            case FaultKind.Slow:
+                // Committed, then silent: a client that times out (or is killed) now never learns the outcome.
+                using (var both = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, server.Stopping))
+                {
+                    await System.Threading.Tasks.Task.Delay(fault.Delay, both.Token);
+                }
+
+                response.ContentLength = buffer.Length;
+                await body.WriteAsync(buffer.ToArray(), context.RequestAborted);
                 break;
             default:
                 response.Headers.Clear();
@@ -204,6 +214,7 @@ internal sealed class FhirRequestHandler(ServerContext server)
             UserAgent = Header("User-Agent"),
             StatusCode = context.Items.ContainsKey(AbortedKey) || context.RequestAborted.IsCancellationRequested ? 0 : context.Response.StatusCode,
             Fault = fault?.Kind,
+            Body = context.Items.TryGetValue(HttpIo.BodyKey, out var body) ? (byte[]?)body : null,
         });
     }
 }

@@ -80,11 +80,16 @@ internal static class HttpIo
         }
     }
 
+    /// <summary>The key under which the request body is kept for <see cref="RecordedRequest.Body"/>.</summary>
+    public const string BodyKey = "fhirbridge.test.body";
+
     public static async Task<byte[]> ReadBodyAsync(HttpContext context)
     {
         using var buffer = new MemoryStream();
         await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-        return buffer.ToArray();
+        var bytes = buffer.ToArray();
+        context.Items[BodyKey] = bytes; // so the request log holds exactly the bytes the client sent
+        return bytes;
     }
 
     /// <summary>
