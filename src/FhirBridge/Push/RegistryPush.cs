@@ -1,3 +1,4 @@
+using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
 using Microsoft.Extensions.Logging;
 

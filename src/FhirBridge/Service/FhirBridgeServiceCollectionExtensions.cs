@@ -1,6 +1,7 @@
 using FhirBridge.Cli.Configuration;
 using FhirBridge.Fhir.Pull;
 using FhirBridge.Cli.Push;
+using FhirBridge.Fhir.Push;
 using FhirBridge.Detection;
 using FhirBridge.Fhir.Http;
 using FhirBridge.Mapping;

@@ -1,4 +1,5 @@
 using FhirBridge.Cli.Push;
+using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
 using FhirBridge.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
