@@ -70,6 +70,28 @@ public interface IStateStore
     /// <summary>Counts of the outbox by state.</summary>
     Task<IReadOnlyDictionary<string, int>> GetOutboxCountsAsync(CancellationToken cancellationToken);
 
+    /// <summary>Outbox items, newest first.</summary>
+    /// <param name="state">One of <see cref="OutboxState.All"/>, or null for every state.</param>
+    /// <param name="limit">The most items returned.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <exception cref="ArgumentException"><paramref name="state"/> is not an outbox state.</exception>
+    Task<IReadOnlyList<OutboxItem>> GetOutboxAsync(string? state, int limit, CancellationToken cancellationToken);
+
+    /// <summary>One outbox item, or null when there is none with that id.</summary>
+    Task<OutboxItem?> GetOutboxItemAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replays a dead letter, in one transaction: a NEW pending item with the same Bundle and <see cref="OutboxItem.ReplayOf"/>
+    /// = <paramref name="id"/>, while the original stays dead with <see cref="OutboxItem.ReplayedBy"/> set, so history is
+    /// kept. Nothing is queued (and <see cref="OutboxReplay.Refusal"/> says why) when the item does not exist, is not dead,
+    /// was replayed already, or is superseded: a later change set for the same subject exists, and sending the older one
+    /// after it would roll the registry back.
+    /// </summary>
+    Task<OutboxReplay> ReplayOutboxAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>Replays every dead letter not replayed yet, oldest first, as <see cref="ReplayOutboxAsync"/> does each; one transaction.</summary>
+    Task<IReadOnlyList<OutboxReplay>> ReplayDeadOutboxAsync(CancellationToken cancellationToken);
+
     /// <summary>Records the end of a source's run.</summary>
     Task RecordRunAsync(SourceRun run, CancellationToken cancellationToken);
 

@@ -1,12 +1,31 @@
 namespace FhirBridge.Storage;
 
-/// <summary>One change set waiting for (or refused by) the registry.</summary>
+/// <summary>One change set waiting for (or refused by, or accepted by) the registry.</summary>
 /// <param name="Id">Its id in the outbox.</param>
 /// <param name="Source">The source it came from.</param>
 /// <param name="Patient">The source patient id (never sent; kept for replay and diagnosis inside the hospital).</param>
 /// <param name="SubjectKey">The ResearchSubject identifier the change set is about.</param>
 /// <param name="Bundle">The transaction Bundle (FHIR JSON).</param>
 /// <param name="Attempts">How many times it was sent.</param>
-/// <param name="State"><c>pending</c>, <c>sent</c> or <c>dead</c>.</param>
+/// <param name="State"><see cref="OutboxState.Pending"/>, <see cref="OutboxState.Sent"/> or <see cref="OutboxState.Dead"/>.</param>
 /// <param name="LastError">The last failure, as the registry or the network reported it.</param>
-public sealed record OutboxItem(long Id, string Source, string Patient, string SubjectKey, string Bundle, int Attempts, string State, string? LastError);
+public sealed record OutboxItem(long Id, string Source, string Patient, string SubjectKey, string Bundle, int Attempts, string State, string? LastError)
+{
+    /// <summary>When it was queued (null for items queued before the outbox kept times).</summary>
+    public DateTimeOffset? CreatedAt { get; init; }
+
+    /// <summary>When it was last sent, whatever the answer.</summary>
+    public DateTimeOffset? LastAttemptAt { get; init; }
+
+    /// <summary>When the registry accepted it.</summary>
+    public DateTimeOffset? SentAt { get; init; }
+
+    /// <summary>When the registry refused it for good (it became a dead letter).</summary>
+    public DateTimeOffset? DeadAt { get; init; }
+
+    /// <summary>The dead letter this item is a replay of, or null for a change set from a recompute.</summary>
+    public long? ReplayOf { get; init; }
+
+    /// <summary>The item that replays this dead letter, or null when it was not replayed.</summary>
+    public long? ReplayedBy { get; init; }
+}

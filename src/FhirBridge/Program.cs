@@ -5,4 +5,5 @@ var root = new RootCommand("FhirBridge: feeds the NCT05995327 spine-surgery regi
 root.Subcommands.Add(DetectCommand.Create(TimeProvider.System));
 root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(OutboxCommand.Create());
 return await root.Parse(args).InvokeAsync();

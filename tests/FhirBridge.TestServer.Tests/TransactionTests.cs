@@ -202,6 +202,28 @@ public sealed class TransactionTests
         Assert.Equal(1, server.ResourceCount("Patient"));
     }
 
+    [Fact]
+    public async Task Transaction_ConditionalPutOfAdverseEvent_IsServedByDefault()
+    {
+        await using var server = await StartAsync();
+        using var http = HttpClientFor(server);
+        var client = FhirClientFor(server, http);
+        var adverse = new AdverseEvent
+        {
+            Identifier = new Identifier(SubjectId + "/return", "s1-r1"),
+            Actuality = AdverseEvent.AdverseEventActuality.Actual,
+            Subject = new ResourceReference("Patient/p1"),
+        };
+        var bundle = new TransactionBuilder(server.BaseUrl, Bundle.BundleType.Transaction)
+            .ConditionalUpdate(new SearchParams().Where($"identifier={SubjectId}/return|s1-r1"), adverse)
+            .ToBundle();
+
+        var response = await client.TransactionAsync(bundle);
+
+        Assert.Equal("201 Created", response!.Entry[0].Response!.Status);
+        Assert.Equal(1, server.ResourceCount("AdverseEvent"));
+    }
+
     private static Patient Pseudonymous(string? id) => new()
     {
         Id = id,

@@ -53,7 +53,7 @@ public sealed class FhirTestServerOptions
     public IList<string> ResourceTypes { get; } =
     [
         "Patient", "Encounter", "Procedure", "Observation", "Condition", "Location", "Organization", "ServiceRequest",
-        "Group", "Practitioner", "PractitionerRole", "ResearchStudy", "ResearchSubject", "Provenance",
+        "Group", "Practitioner", "PractitionerRole", "ResearchStudy", "ResearchSubject", "Provenance", "AdverseEvent",
     ];
 
     /// <summary>The registered SMART clients and their public keys.</summary>

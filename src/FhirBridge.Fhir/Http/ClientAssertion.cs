@@ -16,9 +16,9 @@ internal static class ClientAssertion
     /// <summary>How far ahead <c>exp</c> is: under the five-minute maximum, leaving a minute for clock skew.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(4);
 
-    public static string Create(string source, string clientId, string tokenUrl, DateTimeOffset now, string pem, string? keyId)
+    public static string Create(string who, string clientId, string tokenUrl, DateTimeOffset now, string pem, string? keyId)
     {
-        using var key = LoadPrivateKey(source, pem);
+        using var key = LoadPrivateKey(who, pem);
         var alg = key is RSA ? "RS384" : "ES384";
         var header = new Dictionary<string, string> { ["alg"] = alg, ["typ"] = "JWT" };
         if (!string.IsNullOrEmpty(keyId))
@@ -41,17 +41,17 @@ internal static class ClientAssertion
         {
             RSA rsa => rsa.SignData(data, HashAlgorithmName.SHA384, RSASignaturePadding.Pkcs1),
             ECDsa ec => ec.SignData(data, HashAlgorithmName.SHA384, DSASignatureFormat.IeeeP1363FixedFieldConcatenation),
-            _ => throw new FhirAuthException($"source {source}: unsupported key type"),
+            _ => throw new FhirAuthException($"{who}: unsupported key type"),
         };
         return signingInput + "." + Base64Url.EncodeToString(signature);
     }
 
     /// <summary>An RSA or EC P-384 private key from PEM (PKCS#1, SEC1 or unencrypted PKCS#8).</summary>
-    internal static AsymmetricAlgorithm LoadPrivateKey(string source, string pem)
+    internal static AsymmetricAlgorithm LoadPrivateKey(string who, string pem)
     {
         if (!PemEncoding.TryFind(pem, out var fields))
         {
-            throw new FhirAuthException($"source {source}: the private key file is not PEM");
+            throw new FhirAuthException($"{who}: the private key file is not PEM");
         }
 
         var label = pem[fields.Label];
@@ -60,19 +60,19 @@ internal static class ClientAssertion
             "RSA PRIVATE KEY" => Import(RSA.Create(), pem),
             "EC PRIVATE KEY" => Import(ECDsa.Create(), pem),
             "PRIVATE KEY" => (AsymmetricAlgorithm?)Import(RSA.Create(), pem) ?? Import(ECDsa.Create(), pem),
-            "ENCRYPTED PRIVATE KEY" => throw new FhirAuthException($"source {source}: the private key file is encrypted; give an unencrypted PEM key (protect the file instead)"),
-            _ => throw new FhirAuthException($"source {source}: the private key file holds a '{label}', not a private key"),
+            "ENCRYPTED PRIVATE KEY" => throw new FhirAuthException($"{who}: the private key file is encrypted; give an unencrypted PEM key (protect the file instead)"),
+            _ => throw new FhirAuthException($"{who}: the private key file holds a '{label}', not a private key"),
         };
         if (key is null)
         {
-            throw new FhirAuthException($"source {source}: the private key file holds neither an RSA nor an EC private key");
+            throw new FhirAuthException($"{who}: the private key file holds neither an RSA nor an EC private key");
         }
 
         if (key is ECDsa { KeySize: not 384 } ec)
         {
             var size = ec.KeySize;
             ec.Dispose();
-            throw new FhirAuthException($"source {source}: the EC private key is on a {size}-bit curve; ES384 needs P-384");
+            throw new FhirAuthException($"{who}: the EC private key is on a {size}-bit curve; ES384 needs P-384");
         }
 
         return key;

@@ -9,7 +9,7 @@ namespace FhirBridge.Fhir.Http;
 /// <summary>
 /// The one resilience pipeline of a source's clients (Polly v8 through Microsoft.Extensions.Http.Resilience): retry
 /// (outermost; GET only, exponential backoff with jitter, <c>Retry-After</c> honoured on 429/503), then the circuit
-/// breaker (one per source and client, since pipelines are keyed by client name), then the per-attempt timeout.
+/// breaker (one per endpoint and client, since pipelines are keyed by client name), then the per-attempt timeout.
 /// </summary>
 internal static class FhirResilience
 {
@@ -31,8 +31,8 @@ internal static class FhirResilience
                 OnRetry = args =>
                 {
                     var request = args.Context.GetRequestMessage();
-                    logger.LogWarning("Retrying {Method} {Path} of source {Source} in {Delay} ms (attempt {Attempt}): {Failure}",
-                        request?.Method, request?.RequestUri?.AbsolutePath, endpoint.Name, (long)args.RetryDelay.TotalMilliseconds,
+                    logger.LogWarning("Retrying {Method} {Path} of {Endpoint} in {Delay} ms (attempt {Attempt}): {Failure}",
+                        request?.Method, request?.RequestUri?.AbsolutePath, endpoint.Label, (long)args.RetryDelay.TotalMilliseconds,
                         args.AttemptNumber + 2, Describe(args.Outcome));
                     return default;
                 },
@@ -49,13 +49,13 @@ internal static class FhirResilience
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests && IsTransient(args.Outcome)),
             OnOpened = args =>
             {
-                logger.LogError("Circuit of source {Source} opened for {Seconds} s after repeated failures: {Failure}",
-                    endpoint.Name, args.BreakDuration.TotalSeconds, Describe(args.Outcome));
+                logger.LogError("Circuit of {Endpoint} opened for {Seconds} s after repeated failures: {Failure}",
+                    endpoint.Label, args.BreakDuration.TotalSeconds, Describe(args.Outcome));
                 return default;
             },
             OnClosed = _ =>
             {
-                logger.LogInformation("Circuit of source {Source} closed again", endpoint.Name);
+                logger.LogInformation("Circuit of {Endpoint} closed again", endpoint.Label);
                 return default;
             },
         });

@@ -1,14 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 
 namespace FhirBridge.Fhir.Http;
 
 /// <summary>Registers the one HTTP path every FHIR source uses.</summary>
 public static class FhirSourceHttpServiceCollectionExtensions
 {
-    private const string LoggerCategory = "FhirBridge.Fhir.Http";
-
     /// <summary>
     /// Registers the HTTP clients of one source, named <see cref="FhirSourceHttp.ClientName"/> and
     /// <see cref="FhirSourceHttp.AuthClientName"/>. Each request of the source's client passes, in order:
@@ -51,63 +47,11 @@ public static class FhirSourceHttpServiceCollectionExtensions
             throw new ArgumentException($"source {sourceName}: {problem}", nameof(settings));
         }
 
-        if (services.Any(d => d.IsKeyedService && d.ServiceType == typeof(FhirSourceEndpoint) && Equals(d.ServiceKey, sourceName)))
+        if (services.Any(d => d.IsKeyedService && d.ServiceType == typeof(FhirSourceEndpoint) && Equals(d.ServiceKey, FhirSourceHttp.ClientName(sourceName))))
         {
             throw new ArgumentException($"source {sourceName}: its HTTP clients are registered already", nameof(sourceName));
         }
 
-        var normalized = baseUrl.AbsoluteUri.EndsWith('/') ? baseUrl : new Uri(baseUrl.AbsoluteUri + "/");
-        var endpoint = new FhirSourceEndpoint(sourceName, normalized, settings);
-        services.AddKeyedSingleton(sourceName, endpoint);
-        services.TryAddSingleton(TimeProvider.System);
-
-        // SMART discovery and the token endpoint get their own client: scheme check only (the token endpoint may be on
-        // another host), the same resilience (discovery GETs retried, token POSTs never), no credentials of the FHIR server.
-        AddClient(services, FhirSourceHttp.AuthClientName(sourceName), endpoint, sameOriginOnly: false);
-        var client = AddClient(services, FhirSourceHttp.ClientName(sourceName), endpoint, sameOriginOnly: true);
-
-        switch (settings.Auth.Kind)
-        {
-            case FhirSourceAuthKind.Basic or FhirSourceAuthKind.Bearer:
-                client.AddHttpMessageHandler(() => new StaticAuthHandler(endpoint));
-                break;
-            case FhirSourceAuthKind.SmartBackend:
-                services.AddKeyedSingleton(sourceName, (sp, _) => new SmartTokenSource(
-                    endpoint, sp.GetRequiredService<IHttpClientFactory>(), Clock(sp), Logger(sp)));
-                client.AddHttpMessageHandler(sp => new SmartBackendAuthHandler(endpoint, sp.GetRequiredKeyedService<SmartTokenSource>(sourceName)));
-                break;
-        }
-
-        return client;
+        return FhirHttpClients.Register(services, FhirSourceEndpoint.ForSource(sourceName, FhirHttpClients.WithTrailingSlash(baseUrl), settings));
     }
-
-    private static IHttpClientBuilder AddClient(IServiceCollection services, string name, FhirSourceEndpoint endpoint, bool sameOriginOnly)
-    {
-        var client = services.AddHttpClient(name)
-            .ConfigureHttpClient(ConfigureClient)
-            .ConfigurePrimaryHttpMessageHandler(CreatePrimaryHandler)
-            .AddHttpMessageHandler(sp => new OriginGuardHandler(endpoint, sameOriginOnly, Logger(sp)));
-        client.AddResilienceHandler("fhir", (pipeline, context) =>
-            FhirResilience.Configure(pipeline, endpoint, Clock(context.ServiceProvider), Logger(context.ServiceProvider)));
-        return client.AddHttpMessageHandler(() => new JsonBodyCheckHandler());
-    }
-
-    private static void ConfigureClient(HttpClient http)
-    {
-        // Attempts are bounded by the pipeline's timeout; Bulk Data downloads by their own.
-        http.Timeout = Timeout.InfiniteTimeSpan;
-        http.DefaultRequestHeaders.UserAgent.ParseAdd("FhirBridge/1.0");
-    }
-
-    private static SocketsHttpHandler CreatePrimaryHandler() => new()
-    {
-        AllowAutoRedirect = false,
-        AutomaticDecompression = System.Net.DecompressionMethods.All,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        ConnectTimeout = TimeSpan.FromSeconds(15),
-    };
-
-    private static TimeProvider Clock(IServiceProvider services) => services.GetService<TimeProvider>() ?? TimeProvider.System;
-
-    private static ILogger Logger(IServiceProvider services) => services.GetRequiredService<ILoggerFactory>().CreateLogger(LoggerCategory);
 }

@@ -14,23 +14,23 @@ internal sealed class OriginGuardHandler(FhirSourceEndpoint endpoint, bool sameO
         var uri = request.RequestUri;
         if (uri is null || !uri.IsAbsoluteUri)
         {
-            throw new RefusedRequestException($"source {endpoint.Name}: a request without an absolute URL was refused");
+            throw new RefusedRequestException($"{endpoint.Label}: a request without an absolute URL was refused");
         }
 
         if (sameOriginOnly && !endpoint.IsOwnOrigin(uri))
         {
-            logger.LogWarning("Refused a {Method} request of source {Source} to {Origin}: not the origin of its base URL ({BaseOrigin})",
-                request.Method, endpoint.Name, Origins.Of(uri), endpoint.Origin);
+            logger.LogWarning("Refused a {Method} request of {Endpoint} to {Origin}: not the origin of its base URL ({BaseOrigin})",
+                request.Method, endpoint.Label, Origins.Of(uri), endpoint.Origin);
             throw new RefusedRequestException(
-                $"source {endpoint.Name}: refused a request to {Origins.Of(uri)}, another origin than the base URL's {endpoint.Origin}");
+                $"{endpoint.Label}: refused a request to {Origins.Of(uri)}, another origin than the base URL's {endpoint.Origin}");
         }
 
         if (!Origins.SchemeAllowed(uri, endpoint.Settings.AllowInsecureHttp))
         {
-            logger.LogWarning("Refused a {Method} request of source {Source} to {Origin}: plain http is allowed only on loopback or when AllowInsecureHttp is set",
-                request.Method, endpoint.Name, Origins.Of(uri));
+            logger.LogWarning("Refused a {Method} request of {Endpoint} to {Origin}: plain http is allowed only on loopback or when AllowInsecureHttp is set",
+                request.Method, endpoint.Label, Origins.Of(uri));
             throw new RefusedRequestException(
-                $"source {endpoint.Name}: refused plain http to {Origins.Of(uri)}; use https, or allow insecure http explicitly");
+                $"{endpoint.Label}: refused plain http to {Origins.Of(uri)}; use https, or allow insecure http explicitly");
         }
 
         return base.SendAsync(request, cancellationToken);

@@ -50,7 +50,7 @@ internal sealed class SmartTokenSource(FhirSourceEndpoint endpoint, IHttpClientF
     {
         if (Interlocked.CompareExchange(ref _current, null, token) == token)
         {
-            logger.LogInformation("Dropped the SMART access token of source {Source} ({Reason}); fetching a new one", endpoint.Name, reason);
+            logger.LogInformation("Dropped the SMART access token of {Endpoint} ({Reason}); fetching a new one", endpoint.Label, reason);
         }
     }
 
@@ -61,13 +61,13 @@ internal sealed class SmartTokenSource(FhirSourceEndpoint endpoint, IHttpClientF
         var auth = endpoint.Settings.Auth;
         if (string.IsNullOrEmpty(auth.ClientId))
         {
-            throw new FhirAuthException($"source {endpoint.Name}: Auth:ClientId is required for SmartBackend auth");
+            throw new FhirAuthException($"{endpoint.Label}: Auth:ClientId is required for SmartBackend auth");
         }
 
-        var http = clients.CreateClient(FhirSourceHttp.AuthClientName(endpoint.Name));
+        var http = clients.CreateClient(endpoint.AuthClientName);
         var tokenUrl = _tokenUrl ??= await DiscoverAsync(http, cancellationToken);
-        var pem = SecretReader.Read(null, auth.PrivateKeyFile, endpoint.Name, "Auth:PrivateKeyFile");
-        var assertion = ClientAssertion.Create(endpoint.Name, auth.ClientId, tokenUrl, clock.GetUtcNow(), pem, auth.KeyId);
+        var pem = SecretReader.Read(null, auth.PrivateKeyFile, endpoint.Label, "Auth:PrivateKeyFile");
+        var assertion = ClientAssertion.Create(endpoint.Label, auth.ClientId, tokenUrl, clock.GetUtcNow(), pem, auth.KeyId);
 
         using var content = new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -87,28 +87,28 @@ internal sealed class SmartTokenSource(FhirSourceEndpoint endpoint, IHttpClientF
             if ((int)response.StatusCode >= 500 || response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout)
             {
                 // Transient: the source's GET is retried, and that asks again with a fresh assertion.
-                throw new HttpRequestException($"source {endpoint.Name}: the SMART token endpoint answered {error}", null, response.StatusCode);
+                throw new HttpRequestException($"{endpoint.Label}: the SMART token endpoint answered {error}", null, response.StatusCode);
             }
 
-            throw new FhirAuthException($"source {endpoint.Name}: the SMART token endpoint {Origins.Of(new Uri(tokenUrl))} refused the client: {error}");
+            throw new FhirAuthException($"{endpoint.Label}: the SMART token endpoint {Origins.Of(new Uri(tokenUrl))} refused the client: {error}");
         }
 
         var value = Text(body, "access_token");
         if (string.IsNullOrEmpty(value))
         {
-            throw new FhirAuthException($"source {endpoint.Name}: the SMART token endpoint answered without an access_token");
+            throw new FhirAuthException($"{endpoint.Label}: the SMART token endpoint answered without an access_token");
         }
 
         if (Text(body, "token_type") is { } type && !type.Equals("bearer", StringComparison.OrdinalIgnoreCase))
         {
-            throw new FhirAuthException($"source {endpoint.Name}: the SMART token endpoint issued a '{type}' token, not a bearer token");
+            throw new FhirAuthException($"{endpoint.Label}: the SMART token endpoint issued a '{type}' token, not a bearer token");
         }
 
         var lifetime = body?.RootElement.TryGetProperty("expires_in", out var e) == true && e.TryGetDouble(out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
             : DefaultLifetime;
         var margin = lifetime / 5 < MaxRenewMargin ? lifetime / 5 : MaxRenewMargin;
-        logger.LogInformation("Got a SMART access token for source {Source}, valid {Seconds} s", endpoint.Name, (long)lifetime.TotalSeconds);
+        logger.LogInformation("Got a SMART access token for {Endpoint}, valid {Seconds} s", endpoint.Label, (long)lifetime.TotalSeconds);
         return new SmartAccessToken(value, requested + lifetime - margin);
     }
 
@@ -130,16 +130,16 @@ internal sealed class SmartTokenSource(FhirSourceEndpoint endpoint, IHttpClientF
             if (!response.IsSuccessStatusCode || Text(body, "token_endpoint") is not { Length: > 0 } found)
             {
                 throw new FhirAuthException(
-                    $"source {endpoint.Name}: no token URL: {discovery.AbsolutePath} answered {(int)response.StatusCode} without a token_endpoint; set Auth:TokenUrl");
+                    $"{endpoint.Label}: no token URL: {discovery.AbsolutePath} answered {(int)response.StatusCode} without a token_endpoint; set Auth:TokenUrl");
             }
 
             url = found;
-            logger.LogInformation("Discovered the SMART token endpoint of source {Source}: {TokenOrigin}", endpoint.Name, Origins.Of(new Uri(found, UriKind.RelativeOrAbsolute)));
+            logger.LogInformation("Discovered the SMART token endpoint of {Endpoint}: {TokenOrigin}", endpoint.Label, Origins.Of(new Uri(found, UriKind.RelativeOrAbsolute)));
         }
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !Origins.SchemeAllowed(uri, endpoint.Settings.AllowInsecureHttp))
         {
-            throw new FhirAuthException($"source {endpoint.Name}: the SMART token URL must be an absolute https URL (http only on loopback or when allowed)");
+            throw new FhirAuthException($"{endpoint.Label}: the SMART token URL must be an absolute https URL (http only on loopback or when allowed)");
         }
 
         return url;

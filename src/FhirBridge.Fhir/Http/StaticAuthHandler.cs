@@ -26,15 +26,15 @@ internal sealed class StaticAuthHandler(FhirSourceEndpoint endpoint) : Delegatin
         var auth = endpoint.Settings.Auth;
         if (auth.Kind == FhirSourceAuthKind.Bearer)
         {
-            return new AuthenticationHeaderValue("Bearer", SecretReader.Read(auth.Token, auth.TokenFile, endpoint.Name, "Auth:Token"));
+            return new AuthenticationHeaderValue("Bearer", SecretReader.Read(auth.Token, auth.TokenFile, endpoint.Label, "Auth:Token"));
         }
 
         if (string.IsNullOrEmpty(auth.Username) || auth.Username.Contains(':', StringComparison.Ordinal))
         {
-            throw new FhirAuthException($"source {endpoint.Name}: Auth:Username is required for Basic auth and cannot contain ':'");
+            throw new FhirAuthException($"{endpoint.Label}: Auth:Username is required for Basic auth and cannot contain ':'");
         }
 
-        var password = SecretReader.Read(auth.Password, auth.PasswordFile, endpoint.Name, "Auth:Password");
+        var password = SecretReader.Read(auth.Password, auth.PasswordFile, endpoint.Label, "Auth:Password");
         return new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(auth.Username + ":" + password)));
     }
 }

@@ -31,6 +31,6 @@ public static class FhirSources
     }
 
     private static FhirSourceEndpoint Endpoint(IServiceProvider services, string sourceName) =>
-        services.GetKeyedService<FhirSourceEndpoint>(sourceName)
+        FhirHttpClients.Find(services, FhirSourceHttp.ClientName(sourceName))
         ?? throw new InvalidOperationException($"source {sourceName}: its HTTP clients are not registered; call AddFhirSourceHttp(\"{sourceName}\", baseUrl, settings) first");
 }

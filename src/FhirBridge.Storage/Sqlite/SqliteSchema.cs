@@ -33,5 +33,16 @@ internal static class SqliteSchema
         CREATE INDEX mapping_log_patient ON mapping_log (source, patient);
         CREATE TABLE runs (source TEXT PRIMARY KEY, at TEXT NOT NULL, as_of TEXT NOT NULL, error TEXT);
         """,
+
+        // 2: outbox history for dead letters and replay. Times are null on items queued before this migration.
+        """
+        ALTER TABLE outbox ADD COLUMN created_at TEXT;
+        ALTER TABLE outbox ADD COLUMN last_attempt_at TEXT;
+        ALTER TABLE outbox ADD COLUMN sent_at TEXT;
+        ALTER TABLE outbox ADD COLUMN dead_at TEXT;
+        ALTER TABLE outbox ADD COLUMN replay_of INTEGER REFERENCES outbox (id);
+        ALTER TABLE outbox ADD COLUMN replayed_by INTEGER REFERENCES outbox (id);
+        CREATE INDEX outbox_subject ON outbox (source, subject_key, id);
+        """,
     ];
 }

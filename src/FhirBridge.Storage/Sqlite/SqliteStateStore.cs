@@ -17,12 +17,26 @@ public sealed class SqliteStateStore : IStateStore
     private static readonly HashSet<string> SharedTypes = ["Location", "Organization"];
     // The mapping_log.patient value of shared-resource entries: not a patient id (ids never contain spaces).
     private const string SharedLogScope = "(shared resources)";
+    private const string OutboxColumns =
+        "id, source, patient, subject_key, bundle, attempts, state, last_error, created_at, last_attempt_at, sent_at, dead_at, replay_of, replayed_by";
+
     private readonly string _connectionString;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates the store over a file (created on migrate), on the system clock.</summary>
+    /// <param name="path">The database file.</param>
+    public SqliteStateStore(string path)
+        : this(path, TimeProvider.System)
+    {
+    }
 
     /// <summary>Creates the store over a file (created on migrate).</summary>
     /// <param name="path">The database file.</param>
-    public SqliteStateStore(string path)
+    /// <param name="clock">Stamps outbox items (queued, sent, dead).</param>
+    public SqliteStateStore(string path, TimeProvider clock)
     {
+        ArgumentNullException.ThrowIfNull(clock);
+        _clock = clock;
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
         {
@@ -245,8 +259,9 @@ public sealed class SqliteStateStore : IStateStore
             }
         }
 
-        await using (var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle) VALUES ($s, $p, $k, $b);"))
+        await using (var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at) VALUES ($s, $p, $k, $b, $t);"))
         {
+            var now = FormatTime(_clock.GetUtcNow());
             foreach (var (subjectKey, bundle) in changeSets)
             {
                 enqueue.Parameters.Clear();
@@ -254,6 +269,7 @@ public sealed class SqliteStateStore : IStateStore
                 enqueue.Parameters.AddWithValue("$p", patient);
                 enqueue.Parameters.AddWithValue("$k", subjectKey);
                 enqueue.Parameters.AddWithValue("$b", bundle);
+                enqueue.Parameters.AddWithValue("$t", now);
                 await enqueue.ExecuteNonQueryAsync(cancellationToken);
             }
         }
@@ -292,20 +308,33 @@ public sealed class SqliteStateStore : IStateStore
     /// <inheritdoc />
     public Task<IReadOnlyList<OutboxItem>> GetPendingOutboxAsync(int limit, CancellationToken cancellationToken) =>
         QueryAsync(
-            "SELECT id, source, patient, subject_key, bundle, attempts, state, last_error FROM outbox WHERE state = 'pending' ORDER BY id LIMIT $n;",
+            $"SELECT {OutboxColumns} FROM outbox WHERE state = 'pending' ORDER BY id LIMIT $n;",
             c => c.Parameters.AddWithValue("$n", limit),
-            r => new OutboxItem(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt32(5), r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7)),
+            ReadOutbox,
             cancellationToken);
 
     /// <inheritdoc />
     public Task MarkOutboxSentAsync(long id, CancellationToken cancellationToken) =>
-        ExecuteAsync("UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL WHERE id = $id;", c => c.Parameters.AddWithValue("$id", id), cancellationToken);
+        ExecuteAsync(
+            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, last_attempt_at = $t, sent_at = $t WHERE id = $id;",
+            c => { c.Parameters.AddWithValue("$id", id); c.Parameters.AddWithValue("$t", FormatTime(_clock.GetUtcNow())); },
+            cancellationToken);
 
     /// <inheritdoc />
     public Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken) =>
         ExecuteAsync(
-            "UPDATE outbox SET state = CASE WHEN $dead THEN 'dead' ELSE state END, attempts = attempts + 1, last_error = $e WHERE id = $id;",
-            c => { c.Parameters.AddWithValue("$id", id); c.Parameters.AddWithValue("$e", failure); c.Parameters.AddWithValue("$dead", dead); },
+            """
+            UPDATE outbox SET state = CASE WHEN $dead THEN 'dead' ELSE state END, attempts = attempts + 1, last_error = $e,
+                last_attempt_at = $t, dead_at = CASE WHEN $dead THEN $t ELSE dead_at END
+            WHERE id = $id;
+            """,
+            c =>
+            {
+                c.Parameters.AddWithValue("$id", id);
+                c.Parameters.AddWithValue("$e", failure);
+                c.Parameters.AddWithValue("$dead", dead);
+                c.Parameters.AddWithValue("$t", FormatTime(_clock.GetUtcNow()));
+            },
             cancellationToken);
 
     /// <inheritdoc />
@@ -313,6 +342,63 @@ public sealed class SqliteStateStore : IStateStore
     {
         var rows = await QueryAsync("SELECT state, COUNT(*) FROM outbox GROUP BY state;", _ => { }, r => (r.GetString(0), r.GetInt32(1)), cancellationToken);
         return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<OutboxItem>> GetOutboxAsync(string? state, int limit, CancellationToken cancellationToken)
+    {
+        if (state is not null && !OutboxState.All.Contains(state))
+        {
+            throw new ArgumentException($"'{state}' is not an outbox state ({string.Join(", ", OutboxState.All)})", nameof(state));
+        }
+
+        return QueryAsync(
+            $"SELECT {OutboxColumns} FROM outbox WHERE $state IS NULL OR state = $state ORDER BY id DESC LIMIT $n;",
+            c => { c.Parameters.AddWithValue("$state", (object?)state ?? DBNull.Value); c.Parameters.AddWithValue("$n", limit); },
+            ReadOutbox,
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<OutboxItem?> GetOutboxItemAsync(long id, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync($"SELECT {OutboxColumns} FROM outbox WHERE id = $id;", c => c.Parameters.AddWithValue("$id", id), ReadOutbox, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<OutboxReplay> ReplayOutboxAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var replay = await ReplayAsync(connection, tx, id, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return replay;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<OutboxReplay>> ReplayDeadOutboxAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        var dead = new List<long>();
+        await using (var select = Command(connection, tx, "SELECT id FROM outbox WHERE state = 'dead' AND replayed_by IS NULL ORDER BY id;"))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                dead.Add(reader.GetInt64(0));
+            }
+        }
+
+        var replays = new List<OutboxReplay>(dead.Count);
+        foreach (var id in dead)
+        {
+            replays.Add(await ReplayAsync(connection, tx, id, cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return replays;
     }
 
     /// <inheritdoc />
@@ -350,6 +436,86 @@ public sealed class SqliteStateStore : IStateStore
 
     private static DateTimeOffset? ParseTime(string? text) =>
         text is null ? null : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    private static OutboxItem ReadOutbox(SqliteDataReader r) =>
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt32(5), r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))
+        {
+            CreatedAt = ParseTime(r.IsDBNull(8) ? null : r.GetString(8)),
+            LastAttemptAt = ParseTime(r.IsDBNull(9) ? null : r.GetString(9)),
+            SentAt = ParseTime(r.IsDBNull(10) ? null : r.GetString(10)),
+            DeadAt = ParseTime(r.IsDBNull(11) ? null : r.GetString(11)),
+            ReplayOf = r.IsDBNull(12) ? null : r.GetInt64(12),
+            ReplayedBy = r.IsDBNull(13) ? null : r.GetInt64(13),
+        };
+
+    /// <summary>One replay inside the caller's transaction; see <see cref="IStateStore.ReplayOutboxAsync"/>.</summary>
+    private async Task<OutboxReplay> ReplayAsync(SqliteConnection connection, SqliteTransaction tx, long id, CancellationToken cancellationToken)
+    {
+        string source, subjectKey, state;
+        long? replayedBy;
+        await using (var read = Command(connection, tx, "SELECT source, subject_key, state, replayed_by FROM outbox WHERE id = $id;"))
+        {
+            read.Parameters.AddWithValue("$id", id);
+            await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return new OutboxReplay(id, null, null, null, string.Create(CultureInfo.InvariantCulture, $"outbox item {id} does not exist"));
+            }
+
+            (source, subjectKey, state, replayedBy) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3));
+        }
+
+        string? Refused(string why) => string.Create(CultureInfo.InvariantCulture, $"outbox item {id} {why}");
+        if (state != OutboxState.Dead)
+        {
+            return new OutboxReplay(id, null, source, subjectKey, Refused($"is {state}, not a dead letter"));
+        }
+
+        if (replayedBy is { } by)
+        {
+            return new OutboxReplay(id, null, source, subjectKey, Refused(string.Create(CultureInfo.InvariantCulture, $"was replayed already as item {by}")));
+        }
+
+        // Every change set carries the subject's whole state, so a later one (from a recompute, or a replay of a later
+        // one) supersedes it: sending this one after it would put the older state back in the registry.
+        await using (var newer = Command(connection, tx, """
+            SELECT id, state FROM outbox
+            WHERE source = $s AND subject_key = $k AND id > $id AND (replay_of IS NULL OR replay_of > $id)
+            ORDER BY id DESC LIMIT 1;
+            """))
+        {
+            newer.Parameters.AddWithValue("$s", source);
+            newer.Parameters.AddWithValue("$k", subjectKey);
+            newer.Parameters.AddWithValue("$id", id);
+            await using var reader = await newer.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                return new OutboxReplay(id, null, source, subjectKey, Refused(string.Create(CultureInfo.InvariantCulture,
+                    $"is superseded by item {reader.GetInt64(0)} ({reader.GetString(1)}), a later change set for the same subject; replaying it would roll the registry back")));
+            }
+        }
+
+        long queued;
+        await using (var insert = Command(connection, tx, """
+            INSERT INTO outbox (source, patient, subject_key, bundle, created_at, replay_of)
+            SELECT source, patient, subject_key, bundle, $t, id FROM outbox WHERE id = $id
+            RETURNING id;
+            """))
+        {
+            insert.Parameters.AddWithValue("$id", id);
+            insert.Parameters.AddWithValue("$t", FormatTime(_clock.GetUtcNow()));
+            queued = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+        }
+
+        await using (var link = Command(connection, tx, "UPDATE outbox SET replayed_by = $q WHERE id = $id;"))
+        {
+            link.Parameters.AddWithValue("$id", id);
+            link.Parameters.AddWithValue("$q", queued);
+            await link.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return new OutboxReplay(id, queued, source, subjectKey, null);
+    }
 
     private static StoredResource ReadResource(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5));

@@ -157,7 +157,8 @@ internal static class RunCommand
         }
 
         var (sent, dead, pending) = await push.PushPendingAsync(cancellationToken);
-        await output.WriteLineAsync(string.Create(ci, $"registry   {sent} change sets written to {push.Destination}; {dead} dead letters, {pending} pending"));
+        var verb = options.Registry.Kind == RegistryKind.Fhir ? "sent to" : "written to";
+        await output.WriteLineAsync(string.Create(ci, $"registry   {sent} change sets {verb} {push.Destination}; {dead} dead letters, {pending} pending"));
         await output.WriteLineAsync($"state      {options.Storage.ConnectionString}");
         await output.WriteLineAsync(string.Create(ci, $"study {report.Study}, as of {report.AsOf.ToString("uuuu-MM-dd'T'HH:mm:sso<+HH:mm>", ci)}; quarantined in store {report.Quarantined.Count}"));
         ReportSummary.Write(output, report);

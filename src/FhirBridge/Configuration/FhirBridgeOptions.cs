@@ -164,7 +164,7 @@ public sealed class AuthOptions
     /// <summary>PEM private key file (RSA for RS384, EC P-384 for ES384).</summary>
     public string? PrivateKeyFile { get; set; }
 
-    /// <summary>SMART scopes. Default <c>system/*.read</c>.</summary>
+    /// <summary>SMART scopes. Default <c>system/*.read</c> for a source, <c>system/*.write</c> for the registry.</summary>
     public string Scopes { get; set; } = "system/*.read";
 }
 
@@ -174,7 +174,7 @@ public enum RegistryKind
     /// <summary>Write each change set as a transaction Bundle file.</summary>
     Directory,
 
-    /// <summary>A FHIR server (the registry-push stage).</summary>
+    /// <summary>The registry's FHIR server: each change set POSTed as a transaction Bundle.</summary>
     Fhir,
 }
 
@@ -204,11 +204,20 @@ public sealed class RegistryOptions
     /// <summary>The folder (Directory). Default <c>registry-out</c>.</summary>
     public string? Path { get; set; } = "registry-out";
 
-    /// <summary>The registry's FHIR base URL (Fhir).</summary>
+    /// <summary>The registry's FHIR base URL (Fhir): https, unless on loopback or <see cref="AllowInsecureHttp"/>.</summary>
     public string? BaseUrl { get; set; }
 
-    /// <summary>How to authenticate to the registry.</summary>
-    public AuthOptions Auth { get; set; } = new();
+    /// <summary>How to authenticate to the registry (Fhir): as for sources; SMART scopes default to <c>system/*.write</c>.</summary>
+    public AuthOptions Auth { get; set; } = new() { Scopes = "system/*.write" };
+
+    /// <summary>Allow plain http to a registry host that is not on loopback (Fhir). Default false: https only.</summary>
+    public bool AllowInsecureHttp { get; set; }
+
+    /// <summary>
+    /// Seconds one transaction may take until the registry's answer arrives (Fhir), 1-3600. A slower one is abandoned
+    /// and sent again later, which is safe: every entry is a conditional upsert. Default 60.
+    /// </summary>
+    public int TimeoutSeconds { get; set; } = 60;
 }
 
 /// <summary>Which database holds the state.</summary>

@@ -90,15 +90,7 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
             failures.Add($"{root}:{registryFailure}");
         }
 
-        switch (options.Registry.Kind)
-        {
-            case RegistryKind.Directory when string.IsNullOrWhiteSpace(options.Registry.Path):
-                failures.Add($"{root}:Registry:Path is required for a Directory registry");
-                break;
-            case RegistryKind.Fhir:
-                failures.Add($"{root}:Registry:Kind Fhir arrives with the registry-push stage; use Directory for now");
-                break;
-        }
+        failures.AddRange(RegistryFailures(options.Registry, $"{root}:Registry"));
 
         if (options.Storage.Provider != StorageProvider.Sqlite)
         {
@@ -160,6 +152,37 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
         }
 
         return file is not null && File.Exists(file) ? File.ReadAllText(file).Trim() : null;
+    }
+
+    private static IEnumerable<string> RegistryFailures(RegistryOptions registry, string at)
+    {
+        switch (registry.Kind)
+        {
+            case RegistryKind.Directory when string.IsNullOrWhiteSpace(registry.Path):
+                yield return $"{at}:Path is required for a Directory registry";
+                break;
+            case RegistryKind.Fhir:
+                if (!IsHttpUrl(registry.BaseUrl))
+                {
+                    yield return $"{at}:BaseUrl must be an http(s) URL for a Fhir registry (was '{registry.BaseUrl}')";
+                }
+                else if (FhirSourceHttp.CheckBaseUrl(new Uri(registry.BaseUrl!), registry.AllowInsecureHttp) is { } refused)
+                {
+                    yield return $"{at}:BaseUrl {refused} (or set {at}:AllowInsecureHttp)";
+                }
+
+                if (registry.TimeoutSeconds is < 1 or > 3600)
+                {
+                    yield return $"{at}:TimeoutSeconds must be 1-3600 (was {registry.TimeoutSeconds})";
+                }
+
+                foreach (var failure in AuthFailures(registry.Auth, $"{at}:Auth"))
+                {
+                    yield return failure;
+                }
+
+                break;
+        }
     }
 
     private static IEnumerable<string> AuthFailures(AuthOptions auth, string at)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
 
 namespace FhirBridge.Cli.Push;

@@ -1,3 +1,4 @@
+using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -5,24 +6,49 @@ namespace FhirBridge.Cli.Push;
 
 /// <summary>
 /// The PUSH stage: sends pending change sets in order; a change set leaves the outbox only when the sink accepted it,
-/// a permanent refusal moves it to the dead letters with the sink's own message, a transient one stays pending.
+/// a permanent refusal moves it to the dead letters with the sink's own message, a transient one is retried a few times
+/// (<see cref="RegistryPushRetry"/>) and then stays pending, and the push stops there until the next cycle.
 /// </summary>
-public sealed class RegistryPush(IStateStore store, IRegistrySink sink, ILogger<RegistryPush> logger) : IDisposable
+public sealed class RegistryPush : IDisposable
 {
     // Jobs of several sources may finish together: one push at a time in this process, so no change set is read as
     // pending and sent twice concurrently (several processes are the clustering issue's concern).
     private readonly SemaphoreSlim _one = new(1, 1);
+    private readonly IStateStore _store;
+    private readonly IRegistrySink _sink;
+    private readonly ILogger<RegistryPush> _logger;
+    private readonly RegistryPushRetry _retry;
+    private readonly TimeProvider _clock;
+    private readonly Random _jitter;
+
+    /// <summary>Creates the stage.</summary>
+    /// <param name="store">The outbox.</param>
+    /// <param name="sink">Where change sets go.</param>
+    /// <param name="logger">Failures and retries.</param>
+    /// <param name="retry">Retries within a push; default <see cref="RegistryPushRetry"/>'s defaults.</param>
+    /// <param name="clock">Waits between retries; default the system clock.</param>
+    public RegistryPush(IStateStore store, IRegistrySink sink, ILogger<RegistryPush> logger, RegistryPushRetry? retry = null, TimeProvider? clock = null)
+    {
+        _store = store;
+        _sink = sink;
+        _logger = logger;
+        _retry = retry ?? new RegistryPushRetry();
+        _clock = clock ?? TimeProvider.System;
+        _jitter = _retry.Seed is { } seed ? new Random(seed) : new Random();
+    }
 
     /// <summary>The sink's description.</summary>
-    public string Destination => sink.Describe();
+    public string Destination => _sink.Describe();
 
-    /// <summary>Sends everything pending; returns how many were sent, dead-lettered and left pending.</summary>
+    /// <summary>Sends everything pending; returns how many were sent and dead-lettered, and how many are left pending.</summary>
     public async Task<(int Sent, int Dead, int Pending)> PushPendingAsync(CancellationToken cancellationToken)
     {
         await _one.WaitAsync(cancellationToken);
         try
         {
-            return await PushAsync(cancellationToken);
+            var (sent, dead) = await PushAsync(cancellationToken);
+            var counts = await _store.GetOutboxCountsAsync(cancellationToken);
+            return (sent, dead, counts.GetValueOrDefault(OutboxState.Pending));
         }
         finally
         {
@@ -33,40 +59,92 @@ public sealed class RegistryPush(IStateStore store, IRegistrySink sink, ILogger<
     /// <inheritdoc />
     public void Dispose() => _one.Dispose();
 
-    private async Task<(int Sent, int Dead, int Pending)> PushAsync(CancellationToken cancellationToken)
+    private async Task<(int Sent, int Dead)> PushAsync(CancellationToken cancellationToken)
     {
-        int sent = 0, dead = 0, pending = 0;
+        int sent = 0, dead = 0;
         var seen = new HashSet<long>();
         while (true)
         {
-            var batch = (await store.GetPendingOutboxAsync(100, cancellationToken)).Where(i => seen.Add(i.Id)).ToList();
+            var batch = (await _store.GetPendingOutboxAsync(100, cancellationToken)).Where(i => seen.Add(i.Id)).ToList();
             if (batch.Count == 0)
             {
-                return (sent, dead, pending);
+                return (sent, dead);
             }
 
             foreach (var item in batch)
             {
-                var failure = await sink.SendAsync(item, cancellationToken);
-                if (failure is null)
+                switch (await SendWithRetriesAsync(item, cancellationToken))
                 {
-                    await store.MarkOutboxSentAsync(item.Id, cancellationToken);
-                    sent++;
-                }
-                else
-                {
-                    await store.MarkOutboxFailedAsync(item.Id, failure.Message, failure.Permanent, cancellationToken);
-                    logger.LogWarning("Change set {OutboxId} for source {Source} not accepted ({Kind}): {Failure}", item.Id, item.Source, failure.Permanent ? "dead letter" : "will retry", failure.Message);
-                    if (failure.Permanent)
-                    {
+                    case Outcome.Sent:
+                        sent++;
+                        break;
+                    case Outcome.Dead:
                         dead++;
-                    }
-                    else
-                    {
-                        pending++;
-                    }
+                        break;
+                    default:
+                        // Every change set carries its subject's whole state, and a later one for the same subject may
+                        // follow: sending that one now and this one later would put the older state back in the
+                        // registry. So the push stops here, in order, and the next cycle starts again with this one.
+                        return (sent, dead);
                 }
             }
         }
+    }
+
+    private async Task<Outcome> SendWithRetriesAsync(OutboxItem item, CancellationToken cancellationToken)
+    {
+        var waited = TimeSpan.Zero;
+        for (var attempt = 1; ; attempt++)
+        {
+            var failure = await _sink.SendAsync(item, cancellationToken);
+            if (failure is null)
+            {
+                await _store.MarkOutboxSentAsync(item.Id, cancellationToken);
+                return Outcome.Sent;
+            }
+
+            await _store.MarkOutboxFailedAsync(item.Id, failure.Message, failure.Permanent, cancellationToken);
+            if (failure.Permanent)
+            {
+                _logger.LogWarning("Change set {OutboxId} for source {Source} refused by the registry; moved to the dead letters: {Failure}", item.Id, item.Source, failure.Message);
+                return Outcome.Dead;
+            }
+
+            var delay = attempt < _retry.MaxAttempts ? NextDelay(attempt, failure.RetryAfter) : null;
+            if (delay is not { } wait || waited + wait > _retry.MaxTotalDelay)
+            {
+                _logger.LogWarning("Change set {OutboxId} for source {Source} not accepted after {Attempts} attempt(s); it and the change sets after it stay pending for the next push: {Failure}",
+                    item.Id, item.Source, attempt, failure.Message);
+                return Outcome.Pending;
+            }
+
+            _logger.LogInformation("Change set {OutboxId} not accepted ({Failure}); attempt {Next} in {Delay} ms", item.Id, failure.Message, attempt + 1, (long)wait.TotalMilliseconds);
+            await Task.Delay(wait, _clock, cancellationToken);
+            waited += wait;
+        }
+    }
+
+    /// <summary>
+    /// The wait before attempt <paramref name="attempt"/> + 1: the exponential backoff with equal jitter (half fixed, half
+    /// random), raised to the registry's <c>Retry-After</c>; null when that is longer than <see cref="RegistryPushRetry.MaxDelay"/>.
+    /// </summary>
+    private TimeSpan? NextDelay(int attempt, TimeSpan? retryAfter)
+    {
+        var exponential = _retry.BaseDelay * Math.Pow(2, Math.Min(attempt - 1, 30));
+        var capped = exponential > _retry.MaxDelay ? _retry.MaxDelay : exponential;
+        var jittered = (capped / 2) + (capped / 2 * _jitter.NextDouble());
+        if (retryAfter is { } asked)
+        {
+            return asked > _retry.MaxDelay ? null : asked > jittered ? asked : jittered;
+        }
+
+        return jittered;
+    }
+
+    private enum Outcome
+    {
+        Sent,
+        Dead,
+        Pending,
     }
 }

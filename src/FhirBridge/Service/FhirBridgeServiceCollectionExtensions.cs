@@ -1,6 +1,7 @@
 using FhirBridge.Cli.Configuration;
 using FhirBridge.Fhir.Pull;
 using FhirBridge.Cli.Push;
+using FhirBridge.Fhir.Push;
 using FhirBridge.Detection;
 using FhirBridge.Fhir.Http;
 using FhirBridge.Mapping;
@@ -27,7 +28,7 @@ public static class FhirBridgeServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<FhirBridgeOptions>, FhirBridgeOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
 
-        services.AddSingleton<IStateStore>(sp => new SqliteStateStore(Options(sp).Storage.ConnectionString));
+        services.AddSingleton<IStateStore>(sp => new SqliteStateStore(Options(sp).Storage.ConnectionString, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp =>
         {
             var o = Options(sp).Mappings;
@@ -43,9 +44,13 @@ public static class FhirBridgeServiceCollectionExtensions
             return new Pseudonymizer(FhirBridgeOptionsValidator.Secret(o.Key, o.KeyFile)!);
         });
         services.AddSingleton(sp => Options(sp).Registry.ToSettings());
-        AddSourceHttp(services, configuration, baseDirectory);
+        AddHttp(services, configuration, baseDirectory);
         services.AddSingleton<IReadOnlyList<SourceContext>>(sp => [.. Options(sp).Sources.Select(o => CreateSource(sp, o))]);
-        services.AddSingleton<IRegistrySink>(sp => new DirectoryRegistrySink(Options(sp).Registry.Path!));
+        services.AddSingleton<IRegistrySink>(sp => Options(sp).Registry.Kind switch
+        {
+            RegistryKind.Fhir => FhirRegistrySink.Create(sp),
+            _ => new DirectoryRegistrySink(Options(sp).Registry.Path!),
+        });
         services.AddSingleton<PatientRecompute>();
         services.AddSingleton<SourceRunner>();
         services.AddSingleton<RegistryPush>();
@@ -54,9 +59,9 @@ public static class FhirBridgeServiceCollectionExtensions
 
     private static FhirBridgeOptions Options(IServiceProvider services) => services.GetRequiredService<IOptions<FhirBridgeOptions>>().Value;
 
-    // The HTTP clients of REST and Bulk sources are named registrations, so they are made from the settings now;
-    // a bad URL is left to the validator, which names the setting at start-up.
-    private static void AddSourceHttp(IServiceCollection services, IConfiguration configuration, string baseDirectory)
+    // The HTTP clients of REST and Bulk sources and of a FHIR registry are named registrations, so they are made from
+    // the settings now; a bad URL is left to the validator, which names the setting at start-up.
+    private static void AddHttp(IServiceCollection services, IConfiguration configuration, string baseDirectory)
     {
         var bound = new FhirBridgeOptions();
         configuration.GetSection(FhirBridgeOptions.Section).Bind(bound);
@@ -69,25 +74,35 @@ public static class FhirBridgeServiceCollectionExtensions
                 continue;
             }
 
-            services.AddFhirSourceHttp(s.Name, url, new FhirSourceHttpSettings
+            services.AddFhirSourceHttp(s.Name, url, new FhirSourceHttpSettings { AllowInsecureHttp = s.AllowInsecureHttp, Auth = ToHttpAuth(s.Auth) });
+        }
+
+        var registry = bound.Registry;
+        if (registry.Kind == RegistryKind.Fhir && Uri.TryCreate(registry.BaseUrl, UriKind.Absolute, out var registryUrl)
+            && FhirSourceHttp.CheckBaseUrl(registryUrl, registry.AllowInsecureHttp) is null && registry.TimeoutSeconds is >= 1 and <= 3600)
+        {
+            services.AddFhirRegistryHttp(registryUrl, new FhirSourceHttpSettings
             {
-                AllowInsecureHttp = s.AllowInsecureHttp,
-                Auth = new FhirSourceAuthSettings
-                {
-                    Kind = Enum.Parse<FhirSourceAuthKind>(s.Auth.Kind.ToString()),
-                    Username = s.Auth.Username,
-                    Password = s.Auth.Password,
-                    PasswordFile = s.Auth.PasswordFile,
-                    Token = s.Auth.Token,
-                    TokenFile = s.Auth.TokenFile,
-                    ClientId = s.Auth.ClientId,
-                    TokenUrl = Uri.TryCreate(s.Auth.TokenUrl, UriKind.Absolute, out var tokenUrl) ? tokenUrl : null,
-                    PrivateKeyFile = s.Auth.PrivateKeyFile,
-                    Scopes = s.Auth.Scopes,
-                },
+                AllowInsecureHttp = registry.AllowInsecureHttp,
+                Auth = ToHttpAuth(registry.Auth),
+                RequestTimeout = TimeSpan.FromSeconds(registry.TimeoutSeconds),
             });
         }
     }
+
+    private static FhirSourceAuthSettings ToHttpAuth(AuthOptions auth) => new()
+    {
+        Kind = Enum.Parse<FhirSourceAuthKind>(auth.Kind.ToString()),
+        Username = auth.Username,
+        Password = auth.Password,
+        PasswordFile = auth.PasswordFile,
+        Token = auth.Token,
+        TokenFile = auth.TokenFile,
+        ClientId = auth.ClientId,
+        TokenUrl = Uri.TryCreate(auth.TokenUrl, UriKind.Absolute, out var tokenUrl) ? tokenUrl : null,
+        PrivateKeyFile = auth.PrivateKeyFile,
+        Scopes = auth.Scopes,
+    };
 
     private static SourceContext CreateSource(IServiceProvider services, SourceOptions o)
     {

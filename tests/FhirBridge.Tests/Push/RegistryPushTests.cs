@@ -1,21 +1,26 @@
 using FhirBridge.Cli.Push;
+using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
 using FhirBridge.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FhirBridge.Tests.Push;
 
-/// <summary>The outbox: a change set leaves only when accepted; a transient failure stays pending, a permanent one is dead-lettered with its message.</summary>
+/// <summary>
+/// The outbox: a change set leaves only when accepted; a permanent failure is dead-lettered with its message; a transient
+/// one is retried within the push (backoff with jitter, Retry-After, bounded), then stays pending and stops the push.
+/// </summary>
 public sealed class RegistryPushTests : IAsyncLifetime
 {
+    private static readonly PushFailure Unavailable = new("503 Service Unavailable", Permanent: false);
     private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-push-").FullName;
+    private readonly InstantClock _clock = new();
     private SqliteStateStore _store = null!;
 
     public async Task InitializeAsync()
     {
         _store = new SqliteStateStore(Path.Combine(_dir, "state.db"));
         await _store.MigrateAsync(default);
-        await _store.CommitRecomputeAsync("h", "p1", null, [], [("s1", "{\"n\":1}"), ("s2", "{\"n\":2}"), ("s3", "{\"n\":3}")], [], default);
     }
 
     public Task DisposeAsync()
@@ -25,16 +30,23 @@ public sealed class RegistryPushTests : IAsyncLifetime
         return Task.CompletedTask;
     }
 
+    private Task QueueAsync(params string[] subjects) =>
+        _store.CommitRecomputeAsync("h", "p1", null, [], [.. subjects.Select(s => (s, $"{{\"subject\":\"{s}\"}}"))], [], default);
+
+    private RegistryPush Push(IRegistrySink sink, RegistryPushRetry retry) => new(_store, sink, NullLogger<RegistryPush>.Instance, retry, _clock);
+
+    private static RegistryPushRetry Retry(int attempts = 4, int seed = 7) => new() { MaxAttempts = attempts, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(30), Seed = seed };
+
     [Fact]
     public async Task PushPending_MixedAnswers_SentLeaveDeadAreKeptWithMessageTransientStay()
     {
-        var sink = new ScriptedSink(new Dictionary<string, PushFailure?>
+        await QueueAsync("s1", "s2", "s3");
+        var sink = new ScriptedSink
         {
-            ["s1"] = null,
-            ["s2"] = new PushFailure("422 Unprocessable Entity: Procedure.code is required", Permanent: true),
-            ["s3"] = new PushFailure("503 Service Unavailable", Permanent: false),
-        });
-        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance);
+            ["s2"] = [new PushFailure("422 Unprocessable Entity: Procedure.code is required", Permanent: true)],
+            ["s3"] = [Unavailable],
+        };
+        using var push = Push(sink, RegistryPushRetry.None);
 
         var (sent, dead, pending) = await push.PushPendingAsync(default);
 
@@ -45,15 +57,103 @@ public sealed class RegistryPushTests : IAsyncLifetime
         Assert.Equal((1, 1), (counts["sent"], counts["dead"]));
 
         // Once the registry is back, the pending one goes; nothing already sent is sent again.
-        sink.Answers["s3"] = null;
         Assert.Equal((1, 0, 0), await push.PushPendingAsync(default));
         Assert.Equal(["s1", "s2", "s3", "s3"], sink.Sent);
     }
 
-    private sealed class ScriptedSink(Dictionary<string, PushFailure?> answers) : IRegistrySink
+    [Fact]
+    public async Task PushPending_TransientTwiceThenAccepted_RetriesWithBackoffWithinThePush()
     {
-        public Dictionary<string, PushFailure?> Answers { get; } = answers;
+        await QueueAsync("s1");
+        var sink = new ScriptedSink { ["s1"] = [Unavailable, Unavailable, null] };
+        using var push = Push(sink, Retry());
 
+        Assert.Equal((1, 0, 0), await push.PushPendingAsync(default));
+
+        Assert.Equal(["s1", "s1", "s1"], sink.Sent);
+        Assert.Equal(2, _clock.Waits.Count);
+        Assert.InRange(_clock.Waits[0], TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1));
+        Assert.InRange(_clock.Waits[1], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
+        var item = Assert.Single(await _store.GetOutboxAsync(OutboxState.Sent, 10, default));
+        Assert.Equal((3, (string?)null), (item.Attempts, item.LastError));
+    }
+
+    [Fact]
+    public async Task PushPending_SameSeed_SameWaits()
+    {
+        async Task<List<TimeSpan>> WaitsAsync(string subject)
+        {
+            await QueueAsync(subject);
+            var clock = new InstantClock();
+            using var push = new RegistryPush(_store, new ScriptedSink { [subject] = [Unavailable, Unavailable, Unavailable, null] }, NullLogger<RegistryPush>.Instance, Retry(seed: 42), clock);
+            await push.PushPendingAsync(default);
+            return clock.Waits;
+        }
+
+        var first = await WaitsAsync("s1");
+        var second = await WaitsAsync("s2");
+
+        Assert.Equal(3, first.Count);
+        Assert.Equal(first, second);
+    }
+
+    [Fact]
+    public async Task PushPending_RetryAfter_WaitsAtLeastThatLong()
+    {
+        await QueueAsync("s1");
+        var sink = new ScriptedSink { ["s1"] = [Unavailable with { RetryAfter = TimeSpan.FromSeconds(5) }, null] };
+        using var push = Push(sink, Retry());
+
+        Assert.Equal((1, 0, 0), await push.PushPendingAsync(default));
+
+        Assert.Equal([TimeSpan.FromSeconds(5)], _clock.Waits);
+    }
+
+    [Fact]
+    public async Task PushPending_RetryAfterLongerThanMaxDelay_LeavesItPendingForTheNextPush()
+    {
+        await QueueAsync("s1");
+        var sink = new ScriptedSink { ["s1"] = [Unavailable with { RetryAfter = TimeSpan.FromMinutes(10) }, null] };
+        using var push = Push(sink, Retry());
+
+        Assert.Equal((0, 0, 1), await push.PushPendingAsync(default));
+
+        Assert.Empty(_clock.Waits);
+        Assert.Equal(1, Assert.Single(await _store.GetPendingOutboxAsync(10, default)).Attempts);
+    }
+
+    [Fact]
+    public async Task PushPending_StillFailingAfterTheLastAttempt_StopsThePushSoLaterChangeSetsKeepTheirOrder()
+    {
+        await QueueAsync("s1", "s2");
+        var sink = new ScriptedSink { ["s1"] = [Unavailable, Unavailable, Unavailable, null] };
+        using var push = Push(sink, Retry(attempts: 3));
+
+        Assert.Equal((0, 0, 2), await push.PushPendingAsync(default));
+        Assert.Equal(["s1", "s1", "s1"], sink.Sent);
+        var first = (await _store.GetPendingOutboxAsync(10, default))[0];
+        Assert.Equal(("s1", 3, "503 Service Unavailable"), (first.SubjectKey, first.Attempts, first.LastError));
+
+        Assert.Equal((2, 0, 0), await push.PushPendingAsync(default));
+        Assert.Equal(["s1", "s1", "s1", "s1", "s2"], sink.Sent);
+    }
+
+    [Fact]
+    public async Task PushPending_TotalWait_IsBounded()
+    {
+        await QueueAsync("s1");
+        var sink = new ScriptedSink { ["s1"] = [.. Enumerable.Repeat(Unavailable, 20)] };
+        using var push = Push(sink, Retry(attempts: 20) with { MaxTotalDelay = TimeSpan.FromSeconds(10) });
+
+        Assert.Equal((0, 0, 1), await push.PushPendingAsync(default));
+
+        Assert.True(_clock.Waits.Sum(w => w.TotalSeconds) <= 10, string.Join(", ", _clock.Waits));
+        Assert.InRange(_clock.Waits.Count, 2, 4);
+    }
+
+    /// <summary>Answers each subject from its script in turn; accepts once the script is used up (or for subjects without one).</summary>
+    private sealed class ScriptedSink : Dictionary<string, List<PushFailure?>>, IRegistrySink
+    {
         public List<string> Sent { get; } = [];
 
         public string Describe() => "scripted";
@@ -61,7 +161,53 @@ public sealed class RegistryPushTests : IAsyncLifetime
         public Task<PushFailure?> SendAsync(OutboxItem item, CancellationToken cancellationToken)
         {
             Sent.Add(item.SubjectKey);
-            return Task.FromResult(Answers[item.SubjectKey]);
+            if (!TryGetValue(item.SubjectKey, out var script) || script.Count == 0)
+            {
+                return Task.FromResult<PushFailure?>(null);
+            }
+
+            var answer = script[0];
+            script.RemoveAt(0);
+            return Task.FromResult(answer);
+        }
+    }
+
+    /// <summary>A clock whose timers fire at once, recording what they were asked to wait.</summary>
+    private sealed class InstantClock : TimeProvider
+    {
+        private readonly List<TimeSpan> _waits = [];
+
+        public List<TimeSpan> Waits
+        {
+            get
+            {
+                lock (_waits)
+                {
+                    return [.. _waits];
+                }
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            lock (_waits)
+            {
+                _waits.Add(dueTime);
+            }
+
+            ThreadPool.QueueUserWorkItem(_ => callback(state));
+            return new Fired();
+        }
+
+        private sealed class Fired : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => false;
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => default;
         }
     }
 }

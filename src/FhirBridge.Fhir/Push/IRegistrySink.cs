@@ -1,8 +1,11 @@
 using FhirBridge.Storage;
 
-namespace FhirBridge.Cli.Push;
+namespace FhirBridge.Fhir.Push;
 
-/// <summary>Where change sets go: a folder today, the registry's FHIR server with the registry-push stage.</summary>
+/// <summary>
+/// Where change sets go: a folder (<c>DirectoryRegistrySink</c>, in the <c>fhirbridge</c> executable) or the registry's
+/// FHIR server (<see cref="FhirRegistrySink"/>). <c>RegistryPush</c> hands each pending outbox item to the sink in order.
+/// </summary>
 public interface IRegistrySink
 {
     /// <summary>A short description for summaries (the folder or URL).</summary>
@@ -11,6 +14,3 @@ public interface IRegistrySink
     /// <summary>Delivers one change set; returns null when accepted, else the failure and whether retrying can help.</summary>
     Task<PushFailure?> SendAsync(OutboxItem item, CancellationToken cancellationToken);
 }
-
-/// <summary>Why a change set was not accepted; <see cref="Permanent"/> moves it to the dead letters.</summary>
-public sealed record PushFailure(string Message, bool Permanent);
