@@ -23,6 +23,12 @@ public sealed class FhirTestTarget : IAsyncDisposable
     /// <summary>The environment variable naming an external FHIR base URL.</summary>
     public const string EnvironmentVariable = "FHIRBRIDGE_TEST_FHIR_URL";
 
+    /// <summary>
+    /// The environment variable naming an external FHIR base URL that plays the registry: an empty server of its own
+    /// (the registry's Patients must not mix with the hospital's).
+    /// </summary>
+    public const string RegistryEnvironmentVariable = "FHIRBRIDGE_TEST_REGISTRY_URL";
+
     // Referenced types first, so that a server enforcing referential integrity accepts each batch.
     private static readonly string[] SeedOrder =
     [
@@ -66,9 +72,18 @@ public sealed class FhirTestTarget : IAsyncDisposable
     /// </summary>
     /// <param name="options">Settings of the in-process server; null for the defaults.</param>
     /// <param name="ct">Cancels the start.</param>
-    public static async Task<FhirTestTarget> CreateAsync(FhirTestServerOptions? options, CancellationToken ct = default)
+    public static Task<FhirTestTarget> CreateAsync(FhirTestServerOptions? options, CancellationToken ct = default) =>
+        CreateAsync(EnvironmentVariable, options, ct);
+
+    /// <summary>The registry: the external server of <see cref="RegistryEnvironmentVariable"/> if set, else a new in-process server.</summary>
+    /// <param name="options">Settings of the in-process server; null for the defaults.</param>
+    /// <param name="ct">Cancels the start.</param>
+    public static Task<FhirTestTarget> CreateRegistryAsync(FhirTestServerOptions? options = null, CancellationToken ct = default) =>
+        CreateAsync(RegistryEnvironmentVariable, options, ct);
+
+    private static async Task<FhirTestTarget> CreateAsync(string environmentVariable, FhirTestServerOptions? options, CancellationToken ct)
     {
-        var external = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        var external = Environment.GetEnvironmentVariable(environmentVariable);
         if (!string.IsNullOrWhiteSpace(external))
         {
             var url = external.Trim();
@@ -100,6 +115,27 @@ public sealed class FhirTestTarget : IAsyncDisposable
         using var request = new HttpRequestMessage(HttpMethod.Put, new Uri(BaseUrl, resource.TypeName + "/" + resource.Id)) { Content = content };
         using var response = await SendAsync(request, ct);
         await EnsureSuccessAsync(response, request, ct);
+    }
+
+    /// <summary>Every current resource of a type, following the server's <c>next</c> links (on its own origin only).</summary>
+    /// <param name="resourceType">The type.</param>
+    /// <param name="ct">Cancels the search.</param>
+    public async Task<IReadOnlyList<Resource>> SearchAllAsync(string resourceType, CancellationToken ct = default)
+    {
+        var found = new List<Resource>();
+        Uri? next = new(BaseUrl, resourceType + "?_count=200");
+        while (next is not null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, next);
+            request.Headers.Accept.ParseAdd("application/fhir+json");
+            using var response = await SendAsync(request, ct);
+            await EnsureSuccessAsync(response, request, ct);
+            var page = Deserializer.Deserialize<Bundle>(await response.Content.ReadAsStringAsync(ct));
+            found.AddRange(page.Entry.Select(e => e.Resource).OfType<Resource>());
+            next = page.NextLink is { } link && new Uri(BaseUrl, link) is var url && url.Authority == BaseUrl.Authority ? url : null;
+        }
+
+        return found;
     }
 
     /// <summary>Posts a transaction (or batch) Bundle to <c>[base]</c> and returns the response Bundle.</summary>

@@ -70,7 +70,13 @@ public static class Reconciler
         }
 
         var changes = new List<ChangeSet>();
-        var patient = records.FirstOrDefault(r => r.Key.Type == "Patient");
+
+        // Every change set carries the Patient, so that the references of its records resolve in the transaction:
+        // the current one, or, when the patient has no subject left, the one the registry holds (sent unchanged).
+        var patient = records.FirstOrDefault(r => r.Key.Type == "Patient")
+            ?? previous.Where(p => RegistryKey.Parse(p.RecordKey).Type == "Patient")
+                .Select(p => new RegistryRecord(RegistryKey.Parse(p.RecordKey), p.SubjectKey, Deserializer.DeserializeResource(p.Json)))
+                .FirstOrDefault();
         foreach (var (subjectKey, reason) in changed)
         {
             var upserts = new List<RegistryRecord> { study };

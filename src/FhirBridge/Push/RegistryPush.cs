@@ -20,6 +20,7 @@ public sealed class RegistryPush : IDisposable
     private readonly RegistryPushRetry _retry;
     private readonly TimeProvider _clock;
     private readonly Random _jitter;
+    private readonly ChangeSetValidation? _validation;
 
     /// <summary>Creates the stage.</summary>
     /// <param name="store">The outbox.</param>
@@ -27,8 +28,11 @@ public sealed class RegistryPush : IDisposable
     /// <param name="logger">Failures and retries.</param>
     /// <param name="retry">Retries within a push; default <see cref="RegistryPushRetry"/>'s defaults.</param>
     /// <param name="clock">Waits between retries; default the system clock.</param>
-    public RegistryPush(IStateStore store, IRegistrySink sink, ILogger<RegistryPush> logger, RegistryPushRetry? retry = null, TimeProvider? clock = null)
+    /// <param name="validation">Checks each change set against the profiles before it is sent; none when null.</param>
+    public RegistryPush(
+        IStateStore store, IRegistrySink sink, ILogger<RegistryPush> logger, RegistryPushRetry? retry = null, TimeProvider? clock = null, ChangeSetValidation? validation = null)
     {
+        _validation = validation;
         _store = store;
         _sink = sink;
         _logger = logger;
@@ -93,6 +97,14 @@ public sealed class RegistryPush : IDisposable
 
     private async Task<Outcome> SendWithRetriesAsync(OutboxItem item, CancellationToken cancellationToken)
     {
+        // A resource that fails its profile is never sent: the change set goes to the dead letters with every violation.
+        if (_validation?.Check(item.Bundle) is { } violations)
+        {
+            await _store.MarkOutboxFailedAsync(item.Id, violations, dead: true, cancellationToken);
+            _logger.LogWarning("Change set {OutboxId} for source {Source} fails the registry profiles; moved to the dead letters: {Violations}", item.Id, item.Source, violations);
+            return Outcome.Dead;
+        }
+
         var waited = TimeSpan.Zero;
         for (var attempt = 1; ; attempt++)
         {

@@ -1,6 +1,7 @@
 using FhirBridge.Cli.Configuration;
 using FhirBridge.Fhir.Pull;
 using FhirBridge.Cli.Push;
+using FhirBridge.Conformance;
 using FhirBridge.Fhir.Push;
 using FhirBridge.Detection;
 using FhirBridge.Fhir.Http;
@@ -53,6 +54,7 @@ public static class FhirBridgeServiceCollectionExtensions
         });
         services.AddSingleton<PatientRecompute>();
         services.AddSingleton<SourceRunner>();
+        services.AddSingleton(_ => new ChangeSetValidation(new ProfileValidator(ProfileSet.Load(Path.Combine(AppContext.BaseDirectory, "profiles")))));
         services.AddSingleton<RegistryPush>();
         return services;
     }

@@ -52,8 +52,8 @@ public class InvariantTests
             () => With(Procedure(), p => p.Identifier[0].Value = Pseudonym("return"))),
 
         ["fb-ae-1"] = new("AdverseEvent.extension:researchSubject",
-            () => With(AdverseEvent(), a => ValueReference(a.Extension[0]).Reference = "ResearchSubject/s1"),
-            () => With(AdverseEvent(), a => ValueReference(a.Extension[0]).Reference = "urn:uuid:00000000-0000-4000-8000-0000000000aa")),
+            () => With(AdverseEvent(), a => ValueReference(a.Extension[0]).Reference = "https://hospital.example/fhir/ResearchSubject/s1"),
+            () => With(AdverseEvent(), a => ValueReference(a.Extension[0]).Reference = "ResearchSubject/s1")), // as the registry stores it
         ["fb-ae-2"] = new("AdverseEvent.identifier.value",
             () => With(AdverseEvent(), a => a.Identifier!.Value = Pseudonym("adverse-event")[..32]),
             () => With(AdverseEvent(), a => a.Identifier!.Value = Pseudonym("another adverse-event"))),
@@ -109,8 +109,8 @@ public class InvariantTests
             () => With(Procedure(), p => p.Extension[2] = OperationSetting("bedside")),
             () => With(Procedure(), p => p.Extension[2] = OperationSetting("ward"))),
         ["fb-ret-1"] = new("AdverseEvent.extension:returnProcedure.value[x].reference",
-            () => With(AdverseEvent(), a => ValueReference(a.Extension[1]).Reference = "Procedure/op2"),
-            () => With(AdverseEvent(), a => ValueReference(a.Extension[1]).Reference = "urn:uuid:00000000-0000-4000-8000-0000000000bb")),
+            () => With(AdverseEvent(), a => ValueReference(a.Extension[1]).Reference = "https://hospital.example/fhir/Procedure/op2"),
+            () => With(AdverseEvent(), a => ValueReference(a.Extension[1]).Reference = "Procedure/op2")), // as the registry stores it
     };
 
     public static TheoryData<string> Keys() => [.. Cases.Keys];

@@ -109,7 +109,8 @@ public class ReconcilerTests
         Assert.Equal(("s1", ProvenanceBuilder.Reasons.SubjectRetracted), (change.SubjectKey, change.Reason));
         Assert.Equal(ResearchSubject.ResearchSubjectStatus.Withdrawn, Sent<ResearchSubject>(change).Status);
         Assert.Equal(ObservationStatus.EnteredInError, Sent<Observation>(change).Status);
-        Assert.DoesNotContain(change.Transaction.Entry, e => e.Resource is Patient);
+        // The Patient the registry holds is sent unchanged, so the withdrawn records' references resolve.
+        Assert.Equal(Patient().Key.RequestUrl, change.Transaction.Entry.Single(e => e.Resource is Patient).Request!.Url);
         Assert.All(change.Transaction.Entry, e => Assert.Equal(Bundle.HTTPVerb.PUT, e.Request!.Method));
         Assert.Empty(newProjection);
     }

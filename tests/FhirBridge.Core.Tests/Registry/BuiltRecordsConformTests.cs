@@ -4,6 +4,7 @@ using FhirBridge.Registry;
 using FhirBridge.Tests.Builders;
 using FhirBridge.Tests.Conformance;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
 
 namespace FhirBridge.Tests.Registry;
 
@@ -31,6 +32,16 @@ public class BuiltRecordsConformTests
     private static void AssertConform(IReadOnlyList<ChangeSet> changes)
     {
         Assert.NotEmpty(changes);
+
+        // A transaction must resolve every urn:uuid it uses to one of its own entries (the registry refuses it otherwise).
+        var serializer = new FhirJsonSerializer();
+        foreach (var change in changes)
+        {
+            var fullUrls = change.Transaction.Entry.Select(e => e.FullUrl).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            var used = System.Text.RegularExpressions.Regex.Matches(serializer.SerializeToString(change.Transaction), "\"reference\":\"(urn:uuid:[0-9a-f-]+)\"").Select(m => m.Groups[1].Value);
+            Assert.All(used, u => Assert.Contains(u, fullUrls));
+        }
+
         foreach (var resource in changes.SelectMany(c => c.Transaction.Entry).Select(e => e.Resource).OfType<Resource>())
         {
             var violations = RegistryProfiles.Validate(resource);

@@ -1,3 +1,4 @@
+using Hl7.Fhir.Serialization;
 using FhirBridge.Cli.Push;
 using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
@@ -59,6 +60,34 @@ public sealed class RegistryPushTests : IAsyncLifetime
         // Once the registry is back, the pending one goes; nothing already sent is sent again.
         Assert.Equal((1, 0, 0), await push.PushPendingAsync(default));
         Assert.Equal(["s1", "s2", "s3", "s3"], sink.Sent);
+    }
+
+    [Fact]
+    public async Task PushPending_ResourceFailsItsProfile_NotSentDeadLetteredWithEveryViolation()
+    {
+        // A registry Patient that carries a name and a full birth date: two things the profile forbids.
+        var patient = new Hl7.Fhir.Model.Patient
+        {
+            Meta = new Hl7.Fhir.Model.Meta { Profile = [FhirBridge.Registry.RegistryModel.PatientProfile] },
+            Identifier = [new Hl7.Fhir.Model.Identifier(FhirBridge.Registry.RegistryModel.PatientSystem, new string('a', 64))],
+            Name = [new Hl7.Fhir.Model.HumanName { Family = "Zhang" }],
+            BirthDate = "1970-05-01",
+        };
+        var bundle = new Hl7.Fhir.Model.Bundle { Type = Hl7.Fhir.Model.Bundle.BundleType.Transaction };
+        bundle.Entry.Add(new Hl7.Fhir.Model.Bundle.EntryComponent { Resource = patient, Request = new() { Method = Hl7.Fhir.Model.Bundle.HTTPVerb.PUT, Url = "Patient?identifier=x|y" } });
+        await _store.CommitRecomputeAsync("h", "p1", null, [], [("s1", new FhirJsonSerializer().SerializeToString(bundle))], [], default);
+        var sink = new ScriptedSink();
+        var profiles = new FhirBridge.Conformance.ProfileValidator(FhirBridge.Conformance.ProfileSet.Load(Path.Combine(Cli.Fhirbridge.RepositoryRoot, "profiles")));
+        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, _clock, new ChangeSetValidation(profiles));
+
+        Assert.Equal((0, 1, 0), await push.PushPendingAsync(default));
+
+        Assert.Empty(sink.Sent);
+        var dead = Assert.Single(await _store.GetOutboxAsync(OutboxState.Dead, 10, default));
+        Assert.Contains("Patient.name [max]", dead.LastError, StringComparison.Ordinal);
+        Assert.Contains("[fb-pat-1]", dead.LastError, StringComparison.Ordinal);
+        Assert.DoesNotContain("Zhang", dead.LastError, StringComparison.Ordinal);
+        Assert.DoesNotContain("1970-05-01", dead.LastError, StringComparison.Ordinal);
     }
 
     [Fact]
