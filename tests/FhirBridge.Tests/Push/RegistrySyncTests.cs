@@ -16,7 +16,7 @@ namespace FhirBridge.Tests.Push;
 /// the registry ends holding exactly what the data supports, once, pseudonymous and valid against the profiles, and
 /// stays so through repeated runs, retractions, kills and registry failures. The hospital is the in-process test
 /// server or <c>FHIRBRIDGE_TEST_FHIR_URL</c>; the registry the in-process one or <c>FHIRBRIDGE_TEST_REGISTRY_URL</c>
-/// (an empty server). Fault tests need the in-process registry and return early against an external one.
+/// (an empty server). Fault tests need the in-process registry and are skipped against an external one.
 /// </summary>
 public sealed partial class RegistrySyncTests : IAsyncLifetime
 {
@@ -214,13 +214,10 @@ public sealed partial class RegistrySyncTests : IAsyncLifetime
         Assert.Equal(["return-retracted", "subject-retracted"], nullified);
     }
 
-    [Fact]
+    [InProcessRegistryFact]
     public async System.Threading.Tasks.Task KilledBetweenSendingAndRecordingTheAnswer_RestartLeavesNoDuplicate()
     {
-        if (_registry.Server is not { } registry)
-        {
-            return; // needs the in-process registry's faults
-        }
+        var registry = _registry.Server!;
 
         // The sixth transaction is committed, then its answer never comes: the bridge is killed while it waits.
         registry.Faults.Enqueue(Fault.Slow(TimeSpan.FromMinutes(2), afterProcessing: true), FhirInteraction.Transaction, skip: 5);
@@ -252,13 +249,10 @@ public sealed partial class RegistrySyncTests : IAsyncLifetime
         AssertHolds(await RegistryContentsAsync(), Subjects("report.json"));
     }
 
-    [Fact]
+    [InProcessRegistryFact]
     public async System.Threading.Tasks.Task RegistryFailures_500CommitThenTimeout429_RunFinishesConsistentAndOutboxEmpty()
     {
-        if (_registry.Server is not { } registry)
-        {
-            return; // needs the in-process registry's faults
-        }
+        var registry = _registry.Server!;
 
         registry.Faults.Enqueue(Fault.Status(500), FhirInteraction.Transaction, skip: 2);
         registry.Faults.Enqueue(Fault.Slow(TimeSpan.FromSeconds(30), afterProcessing: true), FhirInteraction.Transaction, skip: 10);
@@ -272,15 +266,12 @@ public sealed partial class RegistrySyncTests : IAsyncLifetime
         AssertHolds(await RegistryContentsAsync(), Subjects("report.json"));
     }
 
-    [Theory]
+    [InProcessRegistryTheory]
     [InlineData(412)]
     [InlineData(422)]
     public async System.Threading.Tasks.Task RegistryRefusal_DeadLettersThatChangeSetWithTheRegistrysMessage_ReplaySendsIt(int status)
     {
-        if (_registry.Server is not { } registry)
-        {
-            return; // needs the in-process registry's faults
-        }
+        var registry = _registry.Server!;
 
         registry.Faults.Enqueue(Fault.Status(status, "Registry rule R-17 refused this subject"), FhirInteraction.Transaction, skip: 3);
         var config = Config();
