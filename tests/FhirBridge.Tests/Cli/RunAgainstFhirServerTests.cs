@@ -142,7 +142,7 @@ public sealed class RunAgainstFhirServerTests : IAsyncLifetime
         Assert.Equal(b.RootElement.GetProperty("subjects").GetRawText(), a.RootElement.GetProperty("subjects").GetRawText());
 
         // The registry ends the same as after a clean run (last version of every record, by its conditional URL)...
-        Assert.Equal(RegistryState(In("clean-registry")), RegistryState(In("registry")));
+        Assert.Equal(DirectoryRegistry.State(In("clean-registry")), DirectoryRegistry.State(In("registry")));
 
         // ...and every subject reached it: one ResearchSubject per subject.
         var subjects = Directory.GetFiles(In("registry"))
@@ -151,31 +151,5 @@ public sealed class RunAgainstFhirServerTests : IAsyncLifetime
             .Select(e => e!["request"]!["url"]!.GetValue<string>())
             .ToList();
         Assert.Equal(a.RootElement.GetProperty("subjects").GetArrayLength(), subjects.Distinct(StringComparer.Ordinal).Count());
-    }
-
-    private static List<KeyValuePair<string, string>> RegistryState(string folder)
-    {
-        var state = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in Directory.GetFiles(folder).Order(StringComparer.Ordinal))
-        {
-            // Provenance is history (when and in which batches changes were made), not state: every change set
-            // carries exactly one, and the state compared is everything else.
-            var entries = JsonNode.Parse(File.ReadAllText(file))!["entry"]!.AsArray();
-            Assert.Single(entries, e => e!["request"]!["url"]!.GetValue<string>().StartsWith("Provenance/", StringComparison.Ordinal));
-            foreach (var entry in entries)
-            {
-                var url = entry!["request"]!["url"]!.GetValue<string>();
-                if (entry["request"]!["method"]!.GetValue<string>() == "DELETE")
-                {
-                    state.Remove(url);
-                }
-                else if (!url.StartsWith("Provenance/", StringComparison.Ordinal))
-                {
-                    state[url] = entry["resource"]!.ToJsonString();
-                }
-            }
-        }
-
-        return [.. state.OrderBy(kv => kv.Key, StringComparer.Ordinal)];
     }
 }

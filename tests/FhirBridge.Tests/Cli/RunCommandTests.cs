@@ -40,33 +40,7 @@ public sealed class RunCommandTests : IDisposable
     private string[] ChangeSets() => Directory.Exists(In("registry")) ? [.. Directory.GetFiles(In("registry"), "*.json").Order(StringComparer.Ordinal)] : [];
 
     /// <summary>What the registry ends with: the last version of every record, by its conditional URL.</summary>
-    private Dictionary<string, string> RegistryState() => RegistryState(In("registry"));
-
-    private static Dictionary<string, string> RegistryState(string folder)
-    {
-        var state = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var file in Directory.Exists(folder) ? Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal).ToArray() : [])
-        {
-            // Provenance is history (when and in which batches changes were made), not state: every change set
-            // carries exactly one, and the state compared is everything else.
-            var entries = JsonNode.Parse(File.ReadAllText(file))!["entry"]!.AsArray();
-            Assert.Single(entries, e => e!["request"]!["url"]!.GetValue<string>().StartsWith("Provenance/", StringComparison.Ordinal));
-            foreach (var entry in entries)
-            {
-                var url = entry!["request"]!["url"]!.GetValue<string>();
-                if (entry["request"]!["method"]!.GetValue<string>() == "DELETE")
-                {
-                    state.Remove(url);
-                }
-                else if (!url.StartsWith("Provenance/", StringComparison.Ordinal))
-                {
-                    state[url] = entry["resource"]!.ToJsonString();
-                }
-            }
-        }
-
-        return state;
-    }
+    private SortedDictionary<string, string> RegistryState() => DirectoryRegistry.State(In("registry"));
 
     [Fact]
     public void RunOnce_Report_EqualsDetectOverTheSameFiles()
@@ -240,9 +214,9 @@ public sealed class RunCommandTests : IDisposable
         var restarted = RunOnce(config, "2026-01-01T00:00:00Z");
 
         Assert.True(restarted.ExitCode == 0, restarted.Stderr);
-        var cleanRegistry = RegistryState(Path.Combine(cleanDir, "registry"));
+        var cleanRegistry = DirectoryRegistry.State(Path.Combine(cleanDir, "registry"));
         Assert.Equal(cleanRegistry.Count, RegistryState().Count);
-        Assert.Equal(cleanRegistry.OrderBy(kv => kv.Key, StringComparer.Ordinal), RegistryState().OrderBy(kv => kv.Key, StringComparer.Ordinal));
+        Assert.Equal(cleanRegistry, RegistryState());
     }
 
     [Fact]
