@@ -3,8 +3,11 @@ using System.Globalization;
 using FhirBridge.Cli.Configuration;
 using FhirBridge.Cli.Push;
 using FhirBridge.Cli.Service;
+using FhirBridge.Cli.Web;
 using FhirBridge.Reporting;
 using FhirBridge.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -61,21 +64,42 @@ internal static class RunCommand
 
     private static IHost BuildHost(IConfigurationRoot configuration, string baseDirectory, bool once)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = baseDirectory });
-        builder.Configuration.AddConfiguration(configuration);
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; o.UseUtcTimestamp = true; });
-        builder.Logging.SetMinimumLevel(once ? LogLevel.Warning : LogLevel.Information);
-        builder.Logging.AddFilter("Quartz", LogLevel.Warning);
-
-        // The HTTP client factory logs every request URL at Information; our own lines say what was pulled.
-        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
-        builder.Services.AddFhirBridge(configuration, baseDirectory);
-        if (!once)
+        // --once is a batch run: no HTTP. The service also listens (notifications, admin surface, health).
+        if (once)
         {
-            AddSchedules(builder.Services, configuration);
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = baseDirectory });
+            Configure(builder.Configuration, builder.Logging, builder.Services, configuration, baseDirectory, once);
+            return builder.Build();
         }
 
-        return builder.Build();
+        var web = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = baseDirectory });
+
+        // Only FhirBridge's own layers (settings file, environment, command line): the web defaults would also read
+        // an appsettings.json beside a --config file, and merge settings nobody asked for.
+        web.Configuration.Sources.Clear();
+        web.Logging.ClearProviders();
+        Configure(web.Configuration, web.Logging, web.Services, configuration, baseDirectory, once);
+        web.WebHost.UseUrls(FhirBridgeWeb.Urls(configuration));
+        FhirBridgeWeb.AddServices(web.Services, configuration);
+        AddSchedules(web.Services, configuration);
+        var app = web.Build();
+        FhirBridgeWeb.Map(app);
+        return app;
+    }
+
+    private static void Configure(
+        IConfigurationManager target, ILoggingBuilder logging, IServiceCollection services, IConfigurationRoot configuration, string baseDirectory, bool once)
+    {
+        target.AddConfiguration(configuration);
+        logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-dd HH:mm:ss "; o.UseUtcTimestamp = true; });
+        logging.SetMinimumLevel(once ? LogLevel.Warning : LogLevel.Information);
+        logging.AddFilter("Quartz", LogLevel.Warning);
+
+        // The HTTP client factory logs every request URL at Information; our own lines say what was pulled. ASP.NET
+        // Core logs every request at Information too; "Now listening on" (Hosting.Lifetime) stays.
+        logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        services.AddFhirBridge(configuration, baseDirectory);
     }
 
     private static void AddSchedules(IServiceCollection services, IConfiguration configuration)

@@ -224,7 +224,7 @@ public sealed class RunCommandTests : IDisposable
     {
         var config = WriteConfig(Path.Combine(Fhirbridge.FixturesDirectory, "hospital-a"));
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Fhirbridge.ExecutablePath, "run", "--config", config })
+        foreach (var a in new[] { Fhirbridge.ExecutablePath, "run", "--config", config, "--Urls=http://127.0.0.1:0" })
         {
             start.ArgumentList.Add(a);
         }
