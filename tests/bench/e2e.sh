@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# End-to-end benchmark: tests/bench/e2e.sh PATIENTS
+#
+# Generates (or reuses) a synthetic hospital of PATIENTS patients with `fhirbridge synth`, then measures on the same
+# files: a full backfill (`run --once`: Directory source -> ingest into a fresh SQLite store -> map -> detect ->
+# reconcile -> profile check -> Directory registry), the Firely SDK's deserializer alone over every line, and a bare
+# JsonDocument pass (the ceiling). The last line printed is one JSON object with the figures. A benchmark, not a test:
+# nothing is asserted; docs/benchmarks.md records the figures with this command.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+patients=${1:?usage: tests/bench/e2e.sh PATIENTS}
+work=${FHIRBRIDGE_BENCH_DIR:-/tmp/fhirbridge-bench}
+data="$work/data-$patients"
+run="$work/run-$patients"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+command -v /usr/bin/time >/dev/null || { echo "e2e.sh: needs GNU time (apt-get install -y time)" >&2; exit 1; }
+dotnet build src/FhirBridge -c Release -warnaserror >/dev/null
+dotnet build tests/FhirBridge.Benchmarks -c Release -warnaserror >/dev/null
+fhirbridge="src/FhirBridge/bin/Release/net10.0/fhirbridge.dll"
+
+# The same seed always gives the same bytes, so generated data is reused across runs.
+if [ ! -f "$data/.complete" ]; then
+  rm -rf "$data" && mkdir -p "$data"
+  dotnet "$fhirbridge" synth --patients "$patients" --seed 1 --out "$data" >&2
+  touch "$data/.complete"
+fi
+resources=$(cat "$data"/*.ndjson | grep -c .)
+
+# The source folder is a copy, so the incremental run below can add a file of changes to it.
+rm -rf "$run" && mkdir -p "$run/source" && cp "$data"/*.ndjson "$run/source/"
+cat > "$run/appsettings.json" <<JSON
+{ "FhirBridge": {
+    "Sources": [ { "Name": "bench", "Kind": "Directory", "Path": "$run/source", "TimeZone": "Asia/Shanghai" } ],
+    "Registry": { "Kind": "Directory", "Path": "$run/registry" },
+    "Storage": { "ConnectionString": "$run/state.db" } } }
+JSON
+export FhirBridge__Pseudonymization__Key=benchmark-key-0123456789
+
+# The backfill: wall time and peak resident memory of the whole process.
+/usr/bin/time -f "%e %M" -o "$run/time" dotnet "$fhirbridge" run --once --config "$run/appsettings.json" --as-of 2026-01-01T00:00:00+08:00 > "$run/backfill.log"
+read -r seconds peak_kb < "$run/time"
+
+# An incremental run after 1,000 changed resources: new versions of 1,000 Procedures arrive as a new file (a
+# Directory source reads only new or changed files).
+head -n 1000 "$data/Procedure.ndjson" | sed -E 's/"versionId":"([0-9]+)"/"versionId":"1\1"/' > "$run/source/Procedure-changes.ndjson"
+/usr/bin/time -f "%e %M" -o "$run/time-incremental" dotnet "$fhirbridge" run --once --config "$run/appsettings.json" --as-of 2026-01-01T00:00:00+08:00 > "$run/incremental.log"
+read -r incremental_seconds _ < "$run/time-incremental"
+
+reference=$(dotnet tests/FhirBridge.Benchmarks/bin/Release/net10.0/FhirBridge.Benchmarks.dll parse-reference "$data")
+
+echo "backfill:    $(grep -E '^source|^registry' "$run/backfill.log" | tr '\n' ' ')" >&2
+echo "incremental: $(grep -E '^source' "$run/incremental.log" | tr '\n' ' ') (${incremental_seconds} s)" >&2
+echo "reference:   $reference" >&2
+python3 - "$patients" "$resources" "$seconds" "$peak_kb" "$incremental_seconds" "$reference" <<'PY'
+import json, sys
+patients, resources, seconds, peak_kb, incremental, reference = sys.argv[1:]
+ref = json.loads(reference)
+resources, seconds = int(resources), float(seconds)
+out = {
+    "patients": int(patients), "resources": resources, "seconds": seconds,
+    "resourcesPerSecond": round(resources / seconds),
+    "firelyParseResourcesPerSecond": ref["firelyParseResourcesPerSecond"],
+    "ceilingResourcesPerSecond": ref["ceilingResourcesPerSecond"],
+    "peakRssMb": round(int(peak_kb) / 1024),
+    "incrementalSeconds": float(incremental),
+    "ratioToFirelyParse": round(resources / seconds / ref["firelyParseResourcesPerSecond"], 3),
+    "ratioToCeiling": round(resources / seconds / ref["ceilingResourcesPerSecond"], 4),
+}
+print(json.dumps(out))
+PY
