@@ -1,3 +1,4 @@
+using FhirBridge.Cli.Telemetry;
 using FhirBridge.Detection;
 using FhirBridge.Mapping;
 using FhirBridge.MappingLog;
@@ -16,7 +17,13 @@ namespace FhirBridge.Cli.Service;
 /// without new data. Each patient commits in one transaction: projection, change sets, mapping log, dirty mark.
 /// </summary>
 public sealed class PatientRecompute(
-    IStateStore store, CategoryMaps maps, UnplannedReturnRule rule, Pseudonymizer pseudonyms, RegistrySettings registrySettings, TimeProvider time)
+    IStateStore store,
+    CategoryMaps maps,
+    UnplannedReturnRule rule,
+    Pseudonymizer pseudonyms,
+    RegistrySettings registrySettings,
+    TimeProvider time,
+    FhirBridgeMetrics metrics)
 {
     private static readonly FhirJsonSerializer Serializer = new();
 
@@ -30,6 +37,8 @@ public sealed class PatientRecompute(
     /// <param name="cancellationToken">Stops after the patient being committed.</param>
     public async Task<Summary> RunAsync(SourceContext source, OffsetDateTime asOf, IProgress<int>? progress, CancellationToken cancellationToken)
     {
+        using var span = FhirBridgeTelemetry.Spans.StartActivity("fhirbridge.recompute");
+        span?.SetTag(FhirBridgeTelemetry.SourceTag, source.Name);
         var judge = await JudgeForAsync(source.Name, cancellationToken);
         var registry = new RegistryRecordBuilder(source.Name, rule.Study, pseudonyms, registrySettings);
         int patients = 0, changeSets = 0;
@@ -58,6 +67,8 @@ public sealed class PatientRecompute(
             }
         }
 
+        span?.SetTag("fhirbridge.patients", patients);
+        span?.SetTag("fhirbridge.change_sets", changeSets);
         return new Summary(patients, changeSets);
     }
 
@@ -105,6 +116,11 @@ public sealed class PatientRecompute(
             [.. changes.Select(c => (c.SubjectKey, Serializer.SerializeToString(c.Transaction)))],
             log,
             cancellationToken);
+        foreach (var entry in log)
+        {
+            metrics.Decided(source.Name, entry.Decision);
+        }
+
         return changes.Count;
     }
 }
