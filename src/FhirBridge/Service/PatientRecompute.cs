@@ -39,7 +39,7 @@ public sealed class PatientRecompute(
     {
         using var span = FhirBridgeTelemetry.Spans.StartActivity("fhirbridge.recompute");
         span?.SetTag(FhirBridgeTelemetry.SourceTag, source.Name);
-        var judge = await JudgeForAsync(source.Name, cancellationToken);
+        var judge = await JudgeForAsync(source.Name, countDecisions: true, cancellationToken);
         var registry = new RegistryRecordBuilder(source.Name, rule.Study, pseudonyms, registrySettings);
         int patients = 0, changeSets = 0;
 
@@ -75,11 +75,19 @@ public sealed class PatientRecompute(
     /// <summary>Judges every patient of the source without changing anything (for full reports).</summary>
     public async Task JudgeAllAsync(SourceContext source, OffsetDateTime asOf, Action<PatientDetection> onPatient, CancellationToken cancellationToken)
     {
-        var judge = await JudgeForAsync(source.Name, cancellationToken);
+        var judge = await JudgeForAsync(source.Name, countDecisions: false, cancellationToken);
         foreach (var patient in await store.GetPatientIdsAsync(source.Name, cancellationToken))
         {
             var resources = await store.GetPatientResourcesAsync(source.Name, patient, cancellationToken);
             onPatient(judge.Judge(patient, resources.Select(r => r.Json), asOf, source.Zone).Detection);
+        }
+    }
+
+    private void Count(string source, IEnumerable<MappingLogEntry> log)
+    {
+        foreach (var entry in log)
+        {
+            metrics.Decided(source, entry.Decision);
         }
     }
 
@@ -91,12 +99,18 @@ public sealed class PatientRecompute(
         }
     }
 
-    private async Task<PatientJudge> JudgeForAsync(string source, CancellationToken cancellationToken)
+    // countDecisions: a recompute counts the shared resources' decisions (locations, organizations) it makes; a
+    // read-only judgement for a report does not.
+    private async Task<PatientJudge> JudgeForAsync(string source, bool countDecisions, CancellationToken cancellationToken)
     {
         var sharedLog = new List<MappingLogEntry>();
         var shared = await store.GetSharedResourcesAsync(source, cancellationToken);
         var judge = new PatientJudge(maps, rule, shared.Select(r => r.Json), sharedLog);
         await store.ReplaceSharedLogAsync(source, sharedLog, cancellationToken);
+        if (countDecisions)
+        {
+            Count(source, sharedLog);
+        }
         return judge;
     }
 
@@ -116,11 +130,7 @@ public sealed class PatientRecompute(
             [.. changes.Select(c => (c.SubjectKey, Serializer.SerializeToString(c.Transaction)))],
             log,
             cancellationToken);
-        foreach (var entry in log)
-        {
-            metrics.Decided(source.Name, entry.Decision);
-        }
-
+        Count(source.Name, log);
         return changes.Count;
     }
 }

@@ -40,7 +40,7 @@ public sealed class SourceRunner(
                 span?.SetTag("fhirbridge.resources", pulled.ResourcesByType.Values.Sum());
             }
 
-            metrics.Pulled(source.Name, pulled.ResourcesByType);
+            metrics.Pulled(source.Name, pulled.ResourcesByType, pulled.Quarantined);
             var pullTime = clock.GetElapsedTime(started);
             logger.LogInformation("Pulled {Resources} resources ({Stored} new versions, {Quarantined} quarantined) from {Source}",
                 pulled.ResourcesByType.Values.Sum(), pulled.Stored, pulled.Quarantined, source.Name);

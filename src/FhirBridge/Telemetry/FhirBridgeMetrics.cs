@@ -27,10 +27,15 @@ public sealed class FhirBridgeMetrics
         meter.CreateObservableGauge("fhirbridge.outbox.depth", () => OutboxDepth(store), "{change_set}", "Change sets in the outbox, by state.");
     }
 
-    /// <summary>Counts resources read from <paramref name="source"/>, by type.</summary>
-    public void Pulled(string source, IReadOnlyDictionary<string, int> byType)
+    /// <summary>Counts resources read from <paramref name="source"/>, by type, and the inputs quarantined (a decision of the mapping log).</summary>
+    public void Pulled(string source, IReadOnlyDictionary<string, int> byType, int quarantined)
     {
         ArgumentNullException.ThrowIfNull(byType);
+        if (quarantined > 0)
+        {
+            _decisions.Add(quarantined, new(FhirBridgeTelemetry.SourceTag, source), new(FhirBridgeTelemetry.DecisionTag, MappingLog.Decision.Quarantined));
+        }
+
         foreach (var (type, count) in byType)
         {
             _pulled.Add(count, new(FhirBridgeTelemetry.SourceTag, source), new(FhirBridgeTelemetry.ResourceTypeTag, type));
