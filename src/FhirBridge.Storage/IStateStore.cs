@@ -14,6 +14,9 @@ public interface IStateStore
     /// <summary>Creates or migrates the schema. Idempotent.</summary>
     Task MigrateAsync(CancellationToken cancellationToken);
 
+    /// <summary>A cheap query that fails when the store cannot be read (for readiness).</summary>
+    Task PingAsync(CancellationToken cancellationToken);
+
     /// <summary>
     /// Stores a batch: each resource kept only when it is a newer version than the one held (spec, "Versions"), its
     /// patient marked dirty; a newer shared resource (Location, Organization) marks every patient of the source dirty.

@@ -47,6 +47,14 @@ public sealed class SqliteStateStore : IStateStore
     }
 
     /// <inheritdoc />
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        // The schema table, not just "SELECT 1": a missing or unmigrated file must fail too.
+        await using var connection = await OpenAsync(cancellationToken);
+        _ = await ScalarAsync(connection, null, "SELECT COUNT(*) FROM schema_version;", cancellationToken);
+    }
+
+    /// <inheritdoc />
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -3,6 +3,7 @@ using System.Globalization;
 using FhirBridge.Cli.Configuration;
 using FhirBridge.Cli.Push;
 using FhirBridge.Cli.Service;
+using FhirBridge.Cli.Telemetry;
 using FhirBridge.Cli.Web;
 using FhirBridge.Reporting;
 using FhirBridge.Storage;
@@ -80,6 +81,12 @@ internal static class RunCommand
         web.Logging.ClearProviders();
         Configure(web.Configuration, web.Logging, web.Services, configuration, baseDirectory, once);
         web.WebHost.UseUrls(FhirBridgeWeb.Urls(configuration));
+
+        // Under systemd (Type=notify: READY=1 once listening, journal-friendly logs) or the Windows service manager;
+        // both do nothing otherwise. OTLP export only when configured.
+        web.Services.AddSystemd();
+        web.Services.AddWindowsService();
+        web.Services.AddFhirBridgeTelemetry(configuration);
         FhirBridgeWeb.AddServices(web.Services, configuration);
         AddSchedules(web.Services, configuration);
         var app = web.Build();

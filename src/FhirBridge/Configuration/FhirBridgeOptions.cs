@@ -28,6 +28,9 @@ public sealed class FhirBridgeOptions
 
     /// <summary>The pseudonymization key.</summary>
     public PseudonymizationOptions Pseudonymization { get; set; } = new();
+
+    /// <summary>When <c>/health/ready</c> says not ready (<see cref="HealthOptions"/>).</summary>
+    public HealthOptions Health { get; set; } = new();
 }
 
 /// <summary><c>FhirBridge:Study</c>: see docs/rule.md for what each changes.</summary>

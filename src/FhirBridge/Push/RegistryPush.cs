@@ -1,3 +1,4 @@
+using FhirBridge.Cli.Telemetry;
 using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
 using Microsoft.Extensions.Logging;
@@ -21,6 +22,7 @@ public sealed class RegistryPush : IDisposable
     private readonly TimeProvider _clock;
     private readonly Random _jitter;
     private readonly ChangeSetValidation? _validation;
+    private readonly FhirBridgeMetrics? _metrics;
 
     /// <summary>Creates the stage.</summary>
     /// <param name="store">The outbox.</param>
@@ -29,9 +31,17 @@ public sealed class RegistryPush : IDisposable
     /// <param name="retry">Retries within a push; default <see cref="RegistryPushRetry"/>'s defaults.</param>
     /// <param name="clock">Waits between retries; default the system clock.</param>
     /// <param name="validation">Checks each change set against the profiles before it is sent; none when null.</param>
+    /// <param name="metrics">Push latency and failures; none when null.</param>
     public RegistryPush(
-        IStateStore store, IRegistrySink sink, ILogger<RegistryPush> logger, RegistryPushRetry? retry = null, TimeProvider? clock = null, ChangeSetValidation? validation = null)
+        IStateStore store,
+        IRegistrySink sink,
+        ILogger<RegistryPush> logger,
+        RegistryPushRetry? retry = null,
+        TimeProvider? clock = null,
+        ChangeSetValidation? validation = null,
+        FhirBridgeMetrics? metrics = null)
     {
+        _metrics = metrics;
         _validation = validation;
         _store = store;
         _sink = sink;
@@ -50,8 +60,12 @@ public sealed class RegistryPush : IDisposable
         await _one.WaitAsync(cancellationToken);
         try
         {
+            using var span = FhirBridgeTelemetry.Spans.StartActivity("fhirbridge.push");
             var (sent, dead) = await PushAsync(cancellationToken);
             var counts = await _store.GetOutboxCountsAsync(cancellationToken);
+            span?.SetTag("fhirbridge.sent", sent);
+            span?.SetTag("fhirbridge.dead", dead);
+            span?.SetTag("fhirbridge.pending", counts.GetValueOrDefault(OutboxState.Pending));
             return (sent, dead, counts.GetValueOrDefault(OutboxState.Pending));
         }
         finally
@@ -101,6 +115,7 @@ public sealed class RegistryPush : IDisposable
         if (_validation?.Check(item.Bundle) is { } violations)
         {
             await _store.MarkOutboxFailedAsync(item.Id, violations, dead: true, cancellationToken);
+            _metrics?.Failed("push", item.Source);
             _logger.LogWarning("Change set {OutboxId} for source {Source} fails the registry profiles; moved to the dead letters: {Violations}", item.Id, item.Source, violations);
             return Outcome.Dead;
         }
@@ -108,7 +123,9 @@ public sealed class RegistryPush : IDisposable
         var waited = TimeSpan.Zero;
         for (var attempt = 1; ; attempt++)
         {
+            var started = _clock.GetTimestamp();
             var failure = await _sink.SendAsync(item, cancellationToken);
+            _metrics?.Pushed(_clock.GetElapsedTime(started), failure is null ? "sent" : failure.Permanent ? "dead" : "retry");
             if (failure is null)
             {
                 await _store.MarkOutboxSentAsync(item.Id, cancellationToken);
@@ -116,6 +133,7 @@ public sealed class RegistryPush : IDisposable
             }
 
             await _store.MarkOutboxFailedAsync(item.Id, failure.Message, failure.Permanent, cancellationToken);
+            _metrics?.Failed("push", item.Source);
             if (failure.Permanent)
             {
                 _logger.LogWarning("Change set {OutboxId} for source {Source} refused by the registry; moved to the dead letters: {Failure}", item.Id, item.Source, failure.Message);

@@ -1,6 +1,7 @@
 using FhirBridge.Cli.Configuration;
 using FhirBridge.Fhir.Pull;
 using FhirBridge.Cli.Push;
+using FhirBridge.Cli.Telemetry;
 using FhirBridge.Conformance;
 using FhirBridge.Fhir.Push;
 using FhirBridge.Detection;
@@ -52,6 +53,9 @@ public static class FhirBridgeServiceCollectionExtensions
             RegistryKind.Fhir => FhirRegistrySink.Create(sp),
             _ => new DirectoryRegistrySink(Options(sp).Registry.Path!),
         });
+        services.AddMetrics();
+        services.AddSingleton<FhirBridgeMetrics>();
+        services.AddSingleton<SourceRunHistory>();
         services.AddSingleton<PatientRecompute>();
         services.AddSingleton<SourceRunner>();
         services.AddSingleton(_ => new ChangeSetValidation(new ProfileValidator(ProfileSet.Load(Path.Combine(AppContext.BaseDirectory, "profiles")))));

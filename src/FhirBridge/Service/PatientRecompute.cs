@@ -1,3 +1,4 @@
+using FhirBridge.Cli.Telemetry;
 using FhirBridge.Detection;
 using FhirBridge.Mapping;
 using FhirBridge.MappingLog;
@@ -16,7 +17,13 @@ namespace FhirBridge.Cli.Service;
 /// without new data. Each patient commits in one transaction: projection, change sets, mapping log, dirty mark.
 /// </summary>
 public sealed class PatientRecompute(
-    IStateStore store, CategoryMaps maps, UnplannedReturnRule rule, Pseudonymizer pseudonyms, RegistrySettings registrySettings, TimeProvider time)
+    IStateStore store,
+    CategoryMaps maps,
+    UnplannedReturnRule rule,
+    Pseudonymizer pseudonyms,
+    RegistrySettings registrySettings,
+    TimeProvider time,
+    FhirBridgeMetrics metrics)
 {
     private static readonly FhirJsonSerializer Serializer = new();
 
@@ -30,7 +37,9 @@ public sealed class PatientRecompute(
     /// <param name="cancellationToken">Stops after the patient being committed.</param>
     public async Task<Summary> RunAsync(SourceContext source, OffsetDateTime asOf, IProgress<int>? progress, CancellationToken cancellationToken)
     {
-        var judge = await JudgeForAsync(source.Name, cancellationToken);
+        using var span = FhirBridgeTelemetry.Spans.StartActivity("fhirbridge.recompute");
+        span?.SetTag(FhirBridgeTelemetry.SourceTag, source.Name);
+        var judge = await JudgeForAsync(source.Name, countDecisions: true, cancellationToken);
         var registry = new RegistryRecordBuilder(source.Name, rule.Study, pseudonyms, registrySettings);
         int patients = 0, changeSets = 0;
 
@@ -58,17 +67,27 @@ public sealed class PatientRecompute(
             }
         }
 
+        span?.SetTag("fhirbridge.patients", patients);
+        span?.SetTag("fhirbridge.change_sets", changeSets);
         return new Summary(patients, changeSets);
     }
 
     /// <summary>Judges every patient of the source without changing anything (for full reports).</summary>
     public async Task JudgeAllAsync(SourceContext source, OffsetDateTime asOf, Action<PatientDetection> onPatient, CancellationToken cancellationToken)
     {
-        var judge = await JudgeForAsync(source.Name, cancellationToken);
+        var judge = await JudgeForAsync(source.Name, countDecisions: false, cancellationToken);
         foreach (var patient in await store.GetPatientIdsAsync(source.Name, cancellationToken))
         {
             var resources = await store.GetPatientResourcesAsync(source.Name, patient, cancellationToken);
             onPatient(judge.Judge(patient, resources.Select(r => r.Json), asOf, source.Zone).Detection);
+        }
+    }
+
+    private void Count(string source, IEnumerable<MappingLogEntry> log)
+    {
+        foreach (var entry in log)
+        {
+            metrics.Decided(source, entry.Decision);
         }
     }
 
@@ -80,12 +99,18 @@ public sealed class PatientRecompute(
         }
     }
 
-    private async Task<PatientJudge> JudgeForAsync(string source, CancellationToken cancellationToken)
+    // countDecisions: a recompute counts the shared resources' decisions (locations, organizations) it makes; a
+    // read-only judgement for a report does not.
+    private async Task<PatientJudge> JudgeForAsync(string source, bool countDecisions, CancellationToken cancellationToken)
     {
         var sharedLog = new List<MappingLogEntry>();
         var shared = await store.GetSharedResourcesAsync(source, cancellationToken);
         var judge = new PatientJudge(maps, rule, shared.Select(r => r.Json), sharedLog);
         await store.ReplaceSharedLogAsync(source, sharedLog, cancellationToken);
+        if (countDecisions)
+        {
+            Count(source, sharedLog);
+        }
         return judge;
     }
 
@@ -105,6 +130,7 @@ public sealed class PatientRecompute(
             [.. changes.Select(c => (c.SubjectKey, Serializer.SerializeToString(c.Transaction)))],
             log,
             cancellationToken);
+        Count(source.Name, log);
         return changes.Count;
     }
 }
