@@ -28,6 +28,9 @@ public sealed class FhirBridgeOptions
 
     /// <summary>The pseudonymization key.</summary>
     public PseudonymizationOptions Pseudonymization { get; set; } = new();
+
+    /// <summary>How hospital servers reach FhirBridge's notification endpoint (<c>{PublicBaseUrl}/notifications/{source}</c>); required when a source has subscriptions.</summary>
+    public string? PublicBaseUrl { get; set; }
 }
 
 /// <summary><c>FhirBridge:Study</c>: see docs/rule.md for what each changes.</summary>
@@ -116,6 +119,9 @@ public sealed class SourceOptions
 
     /// <summary>Export one Group's patients instead of the whole system (BulkExport). Default none.</summary>
     public string? GroupId { get; set; }
+
+    /// <summary>Rest-hook Subscriptions on the source's server (Rest). Default off.</summary>
+    public SubscriptionOptions Subscriptions { get; set; } = new();
 }
 
 /// <summary>How to authenticate to a FHIR server.</summary>

@@ -91,6 +91,7 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
         }
 
         failures.AddRange(RegistryFailures(options.Registry, $"{root}:Registry"));
+        failures.AddRange(SubscriptionOptionsValidator.Failures(options));
 
         if (options.Storage.Provider != StorageProvider.Sqlite)
         {
