@@ -33,7 +33,6 @@ public sealed class SubscriptionNotifier : IAsyncDisposable
     private readonly Dictionary<string, long> _events = new(StringComparer.Ordinal);
     private readonly Task _loop;
     private int _pending;
-    private int _skip;
 
     internal SubscriptionNotifier(ResourceStore store, FhirTestServerOptions options, Func<string> baseUrl)
     {
@@ -47,10 +46,24 @@ public sealed class SubscriptionNotifier : IAsyncDisposable
     public IReadOnlyList<SentNotification> Sent => _sent.ToArray();
 
     /// <summary>
-    /// Skips event numbers: the next Backport event number is raised by <paramref name="count"/> without sending those
-    /// events, as if their notifications were lost (a gap the client should notice).
+    /// Loses events: every Backport Subscription's event count rises by <paramref name="count"/> without a notification,
+    /// as if those notifications were lost. The next heartbeat or event-notification shows the gap.
     /// </summary>
-    public void SkipEvents(int count) => Interlocked.Add(ref _skip, count);
+    public void SkipEvents(int count) => Enqueue(() =>
+    {
+        lock (_events)
+        {
+            foreach (var (id, json) in Subscriptions())
+            {
+                if (IsBackport(json))
+                {
+                    _events[id] = _events.GetValueOrDefault(id) + count;
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    });
 
     /// <summary>Sends a heartbeat to every active Backport Subscription now (in the background, in order).</summary>
     public void SendHeartbeats() => Enqueue(async () =>
@@ -216,7 +229,7 @@ public sealed class SubscriptionNotifier : IAsyncDisposable
                 since = _events.GetValueOrDefault(id);
                 if (kind == "event-notification")
                 {
-                    since += 1 + Interlocked.Exchange(ref _skip, 0);
+                    since++;
                     _events[id] = since;
                     eventNumber = since;
                 }
