@@ -6,4 +6,5 @@ root.Subcommands.Add(DetectCommand.Create(TimeProvider.System));
 root.Subcommands.Add(SynthCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(OutboxCommand.Create());
+root.Subcommands.Add(SubscriptionsCommand.Create());
 return await root.Parse(args).InvokeAsync();

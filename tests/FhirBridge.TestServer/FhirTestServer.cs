@@ -51,6 +51,9 @@ public sealed class FhirTestServer : IAsyncDisposable
     /// <summary>The faults to inject, programmable while the server runs.</summary>
     public FaultInjector Faults => _server.Faults;
 
+    /// <summary>The rest-hook notifications the server sends, and the means to send more (heartbeats, gaps, arbitrary ones).</summary>
+    public Subscriptions.SubscriptionNotifier Notifier => _server.Notifier;
+
     /// <summary>Every request received so far, in the order they were answered (a snapshot).</summary>
     public IReadOnlyList<RecordedRequest> Requests => _server.Requests.ToArray();
 
@@ -116,6 +119,7 @@ public sealed class FhirTestServer : IAsyncDisposable
         }
 
         await _app.DisposeAsync();
+        await _server.Notifier.DisposeAsync();
         _stopping.Dispose();
     }
 

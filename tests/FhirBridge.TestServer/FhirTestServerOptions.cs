@@ -54,7 +54,18 @@ public sealed class FhirTestServerOptions
     [
         "Patient", "Encounter", "Procedure", "Observation", "Condition", "Location", "Organization", "ServiceRequest",
         "Group", "Practitioner", "PractitionerRole", "ResearchStudy", "ResearchSubject", "Provenance", "AdverseEvent",
+        "Subscription",
     ];
+
+    /// <summary>How classic rest-hook notifications are delivered. Default: <see cref="Subscriptions.NotificationStyle.Spec"/>.</summary>
+    public Subscriptions.NotificationStyle NotificationStyle { get; set; } = Subscriptions.NotificationStyle.Spec;
+
+    /// <summary>
+    /// Whether the CapabilityStatement declares the R4 Subscriptions Backport IG (it instantiates its server
+    /// CapabilityStatement, lists the backport Subscription profile, and advertises one topic per type,
+    /// <c>{SubscriptionNotifier.TopicPrefix}{Type}</c>). Default: false.
+    /// </summary>
+    public bool AdvertiseBackport { get; set; }
 
     /// <summary>The registered SMART clients and their public keys.</summary>
     internal IReadOnlyDictionary<string, List<AsymmetricAlgorithm>> SmartClients => _smartClients;

@@ -31,6 +31,9 @@ public sealed class FhirBridgeOptions
 
     /// <summary>When <c>/health/ready</c> says not ready (<see cref="HealthOptions"/>).</summary>
     public HealthOptions Health { get; set; } = new();
+
+    /// <summary>How hospital servers reach FhirBridge's notification endpoint (<c>{PublicBaseUrl}/notifications/{source}</c>); required when a source has subscriptions.</summary>
+    public string? PublicBaseUrl { get; set; }
 }
 
 /// <summary><c>FhirBridge:Study</c>: see docs/rule.md for what each changes.</summary>
@@ -119,6 +122,9 @@ public sealed class SourceOptions
 
     /// <summary>Export one Group's patients instead of the whole system (BulkExport). Default none.</summary>
     public string? GroupId { get; set; }
+
+    /// <summary>Rest-hook Subscriptions on the source's server (Rest). Default off.</summary>
+    public SubscriptionOptions Subscriptions { get; set; } = new();
 }
 
 /// <summary>How to authenticate to a FHIR server.</summary>

@@ -16,6 +16,7 @@ public static class FhirBridgeOptionsPaths
         {
             source.Path = Full(source.Path);
             ResolveAuth(source.Auth);
+            source.Subscriptions.SecretFile = Full(source.Subscriptions.SecretFile);
         }
 
         options.Registry.Path = Full(options.Registry.Path);

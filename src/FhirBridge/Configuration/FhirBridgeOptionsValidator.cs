@@ -92,6 +92,7 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
 
         failures.AddRange(RegistryFailures(options.Registry, $"{root}:Registry"));
         failures.AddRange(HealthOptions.Failures(options.Health, $"{root}:Health"));
+        failures.AddRange(SubscriptionOptionsValidator.Failures(options));
 
         if (options.Storage.Provider != StorageProvider.Sqlite)
         {

@@ -60,6 +60,7 @@ public static class FhirBridgeServiceCollectionExtensions
         services.AddSingleton<SourceRunner>();
         services.AddSingleton(_ => new ChangeSetValidation(new ProfileValidator(ProfileSet.Load(Path.Combine(AppContext.BaseDirectory, "profiles")))));
         services.AddSingleton<RegistryPush>();
+        services.AddSingleton<SourceSubscriptions>();
         return services;
     }
 

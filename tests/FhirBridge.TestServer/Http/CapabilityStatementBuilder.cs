@@ -58,6 +58,19 @@ internal static class CapabilityStatementBuilder
                 resource.Operation.Add(new OperationComponent { Name = "export", Definition = "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export" });
             }
 
+            if (server.Options.AdvertiseBackport)
+            {
+                if (type == "Subscription")
+                {
+                    resource.SupportedProfile = ["http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription"];
+                }
+                else
+                {
+                    resource.AddExtension("http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/capabilitystatement-subscriptiontopic-canonical",
+                        new Canonical(Subscriptions.SubscriptionNotifier.TopicPrefix + type));
+                }
+            }
+
             rest.Resource.Add(resource);
         }
 
@@ -84,7 +97,9 @@ internal static class CapabilityStatementBuilder
             Implementation = new ImplementationComponent { Description = "In-memory FHIR R4 test server", Url = server.BaseUrl },
             FhirVersion = FHIRVersion.N4_0_1,
             Format = ["application/fhir+json", "json"],
-            Instantiates = ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
+            Instantiates = server.Options.AdvertiseBackport
+                ? ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data", "http://hl7.org/fhir/uv/subscriptions-backport/CapabilityStatement/backport-subscription-server-r4"]
+                : ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"],
             Rest = [rest],
         };
     }

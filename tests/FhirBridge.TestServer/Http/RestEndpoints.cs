@@ -87,6 +87,7 @@ internal sealed class RestEndpoints(ServerContext server)
         };
 
         var result = server.Transactions.Transaction([entry], resolveReferences: false)[0];
+        server.Notifier.Written([result.Version]);
         if (entry.Method == "DELETE")
         {
             if (result.Version is { } deleted)
@@ -271,6 +272,7 @@ internal sealed class RestEndpoints(ServerContext server)
         var results = bundleType == "transaction"
             ? server.Transactions.Transaction(entries, resolveReferences: true)
             : server.Transactions.Batch(entries);
+        server.Notifier.Written(results.Select(r => r.Version));
         var responseBody = BundleWriter.Response(bundleType + "-response", results, server.Clock.GetUtcNow());
         await HttpIo.WriteAsync(context, 200, responseBody);
     }

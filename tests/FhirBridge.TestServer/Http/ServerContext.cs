@@ -15,7 +15,10 @@ internal sealed class ServerContext
         Store = new ResourceStore(options.ResourceTypes, options.TimeProvider);
         Tokens = new AccessTokens(options.TimeProvider);
         Assertions = new ClientAssertionValidator(options.SmartClients, options.TimeProvider);
+        Notifier = new Subscriptions.SubscriptionNotifier(Store, options, () => BaseUrl);
     }
+
+    public Subscriptions.SubscriptionNotifier Notifier { get; }
 
     public FhirTestServerOptions Options { get; }
 
