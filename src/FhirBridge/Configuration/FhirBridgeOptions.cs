@@ -28,6 +28,9 @@ public sealed class FhirBridgeOptions
 
     /// <summary>The pseudonymization key.</summary>
     public PseudonymizationOptions Pseudonymization { get; set; } = new();
+
+    /// <summary>Who may use the admin surface.</summary>
+    public AdminOptions Admin { get; set; } = new();
 }
 
 /// <summary><c>FhirBridge:Study</c>: see docs/rule.md for what each changes.</summary>
