@@ -106,4 +106,18 @@ public interface IStateStore
 
     /// <summary>Every patient of a source that has resources, in id order (for full reports).</summary>
     Task<IReadOnlyList<string>> GetPatientIdsAsync(string source, CancellationToken cancellationToken);
+
+    /// <summary>A page of the mapping log, newest first, with the filters applied (admin surface, <c>fhirbridge log</c>).</summary>
+    Task<MappingLogPage> QueryMappingLogAsync(MappingLogQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Every code of an <c>unmapped</c> decision, grouped by system and code, most decisions first.</summary>
+    /// <param name="examples">The most example resources kept per code.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    Task<IReadOnlyList<UnmappedCode>> GetUnmappedCodesAsync(int examples, CancellationToken cancellationToken);
+
+    /// <summary>Every watermark of every source, by source then key.</summary>
+    Task<IReadOnlyList<Watermark>> GetWatermarksAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every registry subject held in the projection, with its cohort group, index start and outcome.</summary>
+    Task<IReadOnlyList<SubjectSummary>> GetSubjectsAsync(CancellationToken cancellationToken);
 }

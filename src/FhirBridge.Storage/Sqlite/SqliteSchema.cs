@@ -44,5 +44,12 @@ internal static class SqliteSchema
         ALTER TABLE outbox ADD COLUMN replayed_by INTEGER REFERENCES outbox (id);
         CREATE INDEX outbox_subject ON outbox (source, subject_key, id);
         """,
+
+        // 3: when each mapping-log entry was recorded, for the admin surface's time filter; null on older entries
+        // until their patient is recomputed.
+        """
+        ALTER TABLE mapping_log ADD COLUMN recorded_at TEXT;
+        CREATE INDEX mapping_log_recorded ON mapping_log (recorded_at);
+        """,
     ];
 }

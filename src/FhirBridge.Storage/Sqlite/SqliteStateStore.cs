@@ -11,7 +11,7 @@ namespace FhirBridge.Storage.Sqlite;
 /// The default store: one SQLite file, nothing to install. WAL mode so readers (status, reports) never block the
 /// pipeline; every change in one transaction.
 /// </summary>
-public sealed class SqliteStateStore : IStateStore
+public sealed partial class SqliteStateStore : IStateStore
 {
     private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
     private static readonly HashSet<string> SharedTypes = ["Location", "Organization"];
@@ -282,7 +282,7 @@ public sealed class SqliteStateStore : IStateStore
             }
         }
 
-        await InsertLogAsync(connection, tx, source, patient, log, cancellationToken);
+        await InsertLogAsync(connection, tx, source, patient, log, FormatTime(_clock.GetUtcNow())!, cancellationToken);
 
         if (generation is { } g)
         {
@@ -309,7 +309,7 @@ public sealed class SqliteStateStore : IStateStore
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await InsertLogAsync(connection, tx, source, SharedLogScope, log, cancellationToken);
+        await InsertLogAsync(connection, tx, source, SharedLogScope, log, FormatTime(_clock.GetUtcNow())!, cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
 
@@ -528,15 +528,17 @@ public sealed class SqliteStateStore : IStateStore
     private static StoredResource ReadResource(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5));
 
-    private static async Task InsertLogAsync(SqliteConnection connection, SqliteTransaction tx, string source, string? patient, IReadOnlyList<MappingLogEntry> log, CancellationToken cancellationToken)
+    private static async Task InsertLogAsync(SqliteConnection connection, SqliteTransaction tx, string source, string? patient, IReadOnlyList<MappingLogEntry> log, string recordedAt, CancellationToken cancellationToken)
     {
-        await using var insert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry) VALUES ($s, $p, $e);");
+        // recorded_at (migration 3): when the decision was made, for the admin surface's time filter.
+        await using var insert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);");
         foreach (var entry in log)
         {
             insert.Parameters.Clear();
             insert.Parameters.AddWithValue("$s", source);
             insert.Parameters.AddWithValue("$p", (object?)patient ?? DBNull.Value);
             insert.Parameters.AddWithValue("$e", JsonSerializer.Serialize(entry, LogJson));
+            insert.Parameters.AddWithValue("$r", recordedAt);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
     }

@@ -157,7 +157,7 @@ internal static class OutboxCommand
     }
 
     /// <summary>Setting overrides (<c>--FhirBridge:Key=value</c> or <c>--FhirBridge:Key value</c>); anything else is a mistake.</summary>
-    private static List<string> Overrides(IReadOnlyList<string> tokens)
+    internal static List<string> Overrides(IReadOnlyList<string> tokens)
     {
         var overrides = new List<string>();
         for (var i = 0; i < tokens.Count; i++)

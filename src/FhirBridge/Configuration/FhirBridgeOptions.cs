@@ -34,6 +34,9 @@ public sealed class FhirBridgeOptions
 
     /// <summary>How hospital servers reach FhirBridge's notification endpoint (<c>{PublicBaseUrl}/notifications/{source}</c>); required when a source has subscriptions.</summary>
     public string? PublicBaseUrl { get; set; }
+
+    /// <summary>Who may use the admin surface.</summary>
+    public AdminOptions Admin { get; set; } = new();
 }
 
 /// <summary><c>FhirBridge:Study</c>: see docs/rule.md for what each changes.</summary>

@@ -109,6 +109,7 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
             failures.Add($"{root}:Pseudonymization:Key is missing or shorter than 16 characters: set it through the environment ({root}__Pseudonymization__Key) or {root}:Pseudonymization:KeyFile");
         }
 
+        failures.AddRange(AdminOptions.Failures(options.Admin, $"{root}:Admin"));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
