@@ -38,7 +38,7 @@ internal static class AdminState
 
         var store = new SqliteStateStore(database);
         await store.MigrateAsync(cancellationToken);
-        return new AdminData(store, options, new NoSubscriptionStatus(), TimeProvider.System);
+        return new AdminData(store, options, new ConfiguredSubscriptionStatus(options), TimeProvider.System);
     }
 
     /// <summary>A plain table: columns padded, the last never cut.</summary>

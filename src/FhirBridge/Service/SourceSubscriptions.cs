@@ -15,6 +15,10 @@ public sealed class SourceSubscriptions
     private readonly Dictionary<string, (SubscriptionManager Manager, byte[] Secret)> _sources = new(StringComparer.Ordinal);
     private readonly ILogger<SourceSubscriptions> _logger;
 
+    // What the last keep-alive found per source, for the admin overview (asking the hospital server on every page
+    // view would put the admin's refreshes on the hospital's load).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _lastStatus = new(StringComparer.Ordinal);
+
     /// <summary>Builds the managers of every source with <c>Subscriptions:Enabled</c>.</summary>
     public SourceSubscriptions(IServiceProvider services, IOptions<FhirBridgeOptions> options, ILogger<SourceSubscriptions> logger)
     {
@@ -53,6 +57,10 @@ public sealed class SourceSubscriptions
     /// <summary>Whether the source has subscriptions.</summary>
     public bool Has(string source) => _sources.ContainsKey(source);
 
+    /// <summary>What the last keep-alive found for the source (e.g. <c>3 active</c>), in words, with no patient data.</summary>
+    public string LastStatus(string source) =>
+        !Has(source) ? "not configured" : _lastStatus.TryGetValue(source, out var status) ? status : "not checked yet";
+
     /// <summary>
     /// Keeps the source's Subscriptions alive (see <see cref="SubscriptionManager.EnsureAsync"/>). A failure is logged,
     /// never thrown: polling goes on without notifications.
@@ -67,11 +75,13 @@ public sealed class SourceSubscriptions
         try
         {
             var states = await manager.EnsureAsync(cancellationToken);
+            _lastStatus[source] = states.Count == 0 ? "none kept" : string.Join(", ", states.GroupBy(s => s.Status).Select(g => $"{g.Count()} {g.Key}"));
             _logger.LogInformation("Subscriptions of {Source}: {Count} kept, statuses {Statuses}", source, states.Count,
                 string.Join(", ", states.GroupBy(s => s.Status).Select(g => $"{g.Count()} {g.Key}")));
         }
         catch (SubscriptionException e)
         {
+            _lastStatus[source] = "failing: " + e.Message;
             _logger.LogError("Subscriptions of source {Source} could not be kept alive (polling continues): {Error}", source, e.Message);
         }
     }

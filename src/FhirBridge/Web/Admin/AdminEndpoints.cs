@@ -31,8 +31,7 @@ public static class AdminEndpoints
     {
         _ = configuration;
 
-        // The subscriptions part replaces this with its own provider.
-        services.TryAddSingleton<ISubscriptionStatusProvider, NoSubscriptionStatus>();
+        services.TryAddSingleton<ISubscriptionStatusProvider, SubscriptionStatus>();
         services.AddSingleton(sp => new AdminApiKeys(Options(sp).Admin.ApiKeys));
         services.AddSingleton(sp => new AdminSession(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromMinutes(Options(sp).Admin.SessionMinutes)));
         services.AddSingleton(sp => new AdminData(sp.GetRequiredService<IStateStore>(), Options(sp), sp.GetRequiredService<ISubscriptionStatusProvider>(), sp.GetRequiredService<TimeProvider>()));

@@ -1,8 +1,8 @@
 namespace FhirBridge.Cli.Web.Admin;
 
 /// <summary>
-/// What the overview shows as a source's subscription status. The subscriptions part registers its own; until then
-/// <see cref="NoSubscriptionStatus"/> says "not configured".
+/// What the overview shows as a source's subscription status: in the service <see cref="SubscriptionStatus"/> (the last
+/// keep-alive's findings), in a command <see cref="ConfiguredSubscriptionStatus"/> (what the settings say).
 /// </summary>
 public interface ISubscriptionStatusProvider
 {
