@@ -40,6 +40,7 @@ internal static class SubscriptionsCommand
             using var host = BuildHost(parse, config);
             var subscriptions = host.Services.GetRequiredService<SourceSubscriptions>();
             var rows = new List<(string Source, SubscriptionState? State, string? Problem)>();
+            var failed = false;
             foreach (var source in subscriptions.Sources)
             {
                 try
@@ -49,6 +50,7 @@ internal static class SubscriptionsCommand
                 }
                 catch (SubscriptionException e)
                 {
+                    failed = true;
                     rows.Add((source, null, e.Message));
                 }
             }
@@ -82,7 +84,7 @@ internal static class SubscriptionsCommand
                 }
             }
 
-            return rows.Any(r => r.State is null && r.Problem is not null && r.Problem.StartsWith("source ", StringComparison.Ordinal)) ? 1 : 0;
+            return failed ? 1 : 0;
         }));
         return command;
     }

@@ -33,6 +33,7 @@ public sealed class SubscriptionNotifier : IAsyncDisposable
     private readonly Dictionary<string, long> _events = new(StringComparer.Ordinal);
     private readonly Task _loop;
     private int _pending;
+    private volatile bool _anySubscription;
 
     internal SubscriptionNotifier(ResourceStore store, FhirTestServerOptions options, Func<string> baseUrl)
     {
@@ -131,8 +132,15 @@ public sealed class SubscriptionNotifier : IAsyncDisposable
                 continue;
             }
 
+            // Seeding writes many thousands of resources: until a Subscription exists, there is no one to notify.
+            if (v.Type != "Subscription" && !_anySubscription)
+            {
+                continue;
+            }
+
             if (v.Type == "Subscription")
             {
+                _anySubscription = true;
                 if (v.VersionId == 1)
                 {
                     Enqueue(() => StartAsync(v.Id));
