@@ -31,7 +31,10 @@ public static class AdminEndpoints
     {
         _ = configuration;
 
-        services.TryAddSingleton<ISubscriptionStatusProvider, SubscriptionStatus>();
+        // In the service, what the last keep-alive found; in a host without the subscriptions part, the settings.
+        services.TryAddSingleton<ISubscriptionStatusProvider>(sp => sp.GetService<Service.SourceSubscriptions>() is { } subscriptions
+            ? new SubscriptionStatus(subscriptions)
+            : new ConfiguredSubscriptionStatus(Options(sp)));
         services.AddSingleton(sp => new AdminApiKeys(Options(sp).Admin.ApiKeys));
         services.AddSingleton(sp => new AdminSession(sp.GetRequiredService<TimeProvider>(), TimeSpan.FromMinutes(Options(sp).Admin.SessionMinutes)));
         services.AddSingleton(sp => new AdminData(sp.GetRequiredService<IStateStore>(), Options(sp), sp.GetRequiredService<ISubscriptionStatusProvider>(), sp.GetRequiredService<TimeProvider>()));
