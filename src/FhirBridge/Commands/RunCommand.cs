@@ -86,6 +86,11 @@ internal static class RunCommand
         // both do nothing otherwise. OTLP export only when configured.
         web.Services.AddSystemd();
         web.Services.AddWindowsService();
+        if (OperatingSystem.IsWindows())
+        {
+            web.Logging.AddEventLog(); // a Windows service has no console to read
+        }
+
         web.Services.AddFhirBridgeTelemetry(configuration);
         FhirBridgeWeb.AddServices(web.Services, configuration);
         AddSchedules(web.Services, configuration);
