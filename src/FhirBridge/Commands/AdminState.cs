@@ -20,24 +20,7 @@ internal static class AdminState
 
     public static async Task<AdminData> OpenAsync(ParseResult parse, Option<string?> config, CancellationToken cancellationToken)
     {
-        var overrides = OutboxCommand.Overrides(parse.UnmatchedTokens);
-        var baseFile = FhirBridgeConfiguration.BaseFile(parse.GetValue(config));
-        var options = new FhirBridgeOptions();
-        FhirBridgeConfiguration.Build(baseFile, overrides).GetSection(FhirBridgeOptions.Section).Bind(options);
-        FhirBridgeOptionsPaths.Resolve(options, Path.GetDirectoryName(baseFile)!);
-        if (options.Storage.Provider != StorageProvider.Sqlite)
-        {
-            throw new CliError($"{FhirBridgeOptions.Section}:Storage:Provider {options.Storage.Provider} is not available yet; use Sqlite");
-        }
-
-        var database = options.Storage.ConnectionString;
-        if (string.IsNullOrWhiteSpace(database) || !File.Exists(database))
-        {
-            throw new CliError($"no state database at {database} ({FhirBridgeOptions.Section}:Storage:ConnectionString of {baseFile}); has `fhirbridge run` run with these settings?");
-        }
-
-        var store = new SqliteStateStore(database);
-        await store.MigrateAsync(cancellationToken);
+        var (options, store) = await StateDatabase.OpenAsync(parse, config, cancellationToken);
         return new AdminData(store, options, new ConfiguredSubscriptionStatus(options), TimeProvider.System);
     }
 

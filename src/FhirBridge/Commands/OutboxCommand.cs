@@ -50,7 +50,7 @@ internal static class OutboxCommand
                 throw new CliError($"--limit must be between 1 and 100000 (was {count})");
             }
 
-            var store = await OpenAsync(parse, config, cancellationToken);
+            var (_, store) = await StateDatabase.OpenAsync(parse, config, cancellationToken);
             var items = await store.GetOutboxAsync(chosen == AllStates ? null : chosen, count, cancellationToken);
             if (parse.GetValue(json))
             {
@@ -100,7 +100,7 @@ internal static class OutboxCommand
                 throw new CliError($"outbox replay: '{given}' is not an outbox id (a positive number, as outbox list shows)");
             }
 
-            var store = await OpenAsync(parse, config, cancellationToken);
+            var (_, store) = await StateDatabase.OpenAsync(parse, config, cancellationToken);
             if (!everything)
             {
                 var replay = await store.ReplayOutboxAsync(single, cancellationToken);
@@ -127,55 +127,6 @@ internal static class OutboxCommand
             return 0;
         }));
         return command;
-    }
-
-    /// <summary>
-    /// The state store the settings name (the base settings file, the environment, and <c>--FhirBridge:Key=value</c>
-    /// overrides, as for <c>run</c>), migrated to this version's schema. Only the storage settings are needed here.
-    /// </summary>
-    private static async Task<IStateStore> OpenAsync(ParseResult parse, Option<string?> config, CancellationToken cancellationToken)
-    {
-        var overrides = Overrides(parse.UnmatchedTokens);
-        var baseFile = FhirBridgeConfiguration.BaseFile(parse.GetValue(config));
-        var options = new FhirBridgeOptions();
-        FhirBridgeConfiguration.Build(baseFile, overrides).GetSection(FhirBridgeOptions.Section).Bind(options);
-        FhirBridgeOptionsPaths.Resolve(options, Path.GetDirectoryName(baseFile)!);
-        if (options.Storage.Provider != StorageProvider.Sqlite)
-        {
-            throw new CliError($"{FhirBridgeOptions.Section}:Storage:Provider {options.Storage.Provider} is not available yet; use Sqlite");
-        }
-
-        var database = options.Storage.ConnectionString;
-        if (string.IsNullOrWhiteSpace(database) || !File.Exists(database))
-        {
-            throw new CliError($"no state database at {database} ({FhirBridgeOptions.Section}:Storage:ConnectionString of {baseFile}); has `fhirbridge run` run with these settings?");
-        }
-
-        var store = new SqliteStateStore(database);
-        await store.MigrateAsync(cancellationToken);
-        return store;
-    }
-
-    /// <summary>Setting overrides (<c>--FhirBridge:Key=value</c> or <c>--FhirBridge:Key value</c>); anything else is a mistake.</summary>
-    internal static List<string> Overrides(IReadOnlyList<string> tokens)
-    {
-        var overrides = new List<string>();
-        for (var i = 0; i < tokens.Count; i++)
-        {
-            var token = tokens[i];
-            if (!token.StartsWith("--" + FhirBridgeOptions.Section + ":", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new CliError($"unexpected argument '{token}' (settings are overridden with --{FhirBridgeOptions.Section}:Key=value)");
-            }
-
-            overrides.Add(token);
-            if (!token.Contains('=', StringComparison.Ordinal) && i + 1 < tokens.Count)
-            {
-                overrides.Add(tokens[++i]);
-            }
-        }
-
-        return overrides;
     }
 
     private static string Queued(OutboxReplay replay) => string.Create(CultureInfo.InvariantCulture,
