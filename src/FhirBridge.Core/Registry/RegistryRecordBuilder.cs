@@ -166,7 +166,8 @@ public sealed class RegistryRecordBuilder(string sourceName, StudyDefinition stu
         procedure.Extension.Add(c.SubjectLink);
         procedure.Extension.Add(StudyLink(c.Study));
 
-        // Index operations and counted returns are in theatre by the rule itself (index.3-in-theatre, return.3-in-theatre).
+        // Index operations and counted returns are in theatre by the rule itself: Clause.IndexInTheatre (index.3-in-theatre)
+        // and Clause.VerdictInTheatre (verdict.1-in-theatre).
         procedure.Extension.Add(new Extension(RegistryModel.OperationSettingExtension, new Coding(Mapping.Category.System, Mapping.Category.Theatre)));
         return new RegistryRecord(new RegistryKey("Procedure", RegistryModel.ProcedureSystem, id), c.SubjectId, procedure) { Sources = [Entity(source.Ref)] };
     }
