@@ -15,7 +15,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NodaTime;
-using Quartz;
 
 namespace FhirBridge.Cli.Commands;
 
@@ -93,7 +92,7 @@ internal static class RunCommand
 
         web.Services.AddFhirBridgeTelemetry(configuration);
         FhirBridgeWeb.AddServices(web.Services, configuration);
-        AddSchedules(web.Services, configuration);
+        Scheduling.AddSchedules(web.Services, configuration);
         var app = web.Build();
         FhirBridgeWeb.Map(app);
         return app;
@@ -112,26 +111,6 @@ internal static class RunCommand
         logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         services.AddFhirBridge(configuration, baseDirectory);
-    }
-
-    private static void AddSchedules(IServiceCollection services, IConfiguration configuration)
-    {
-        var sources = configuration.GetSection(FhirBridgeOptions.Section).Get<FhirBridgeOptions>()?.Sources ?? [];
-        services.AddQuartz(q =>
-        {
-            foreach (var source in sources)
-            {
-                var job = new JobKey(source.Name, "sources");
-                q.AddJob<SourcePullJob>(j => j.WithIdentity(job).UsingJobData(SourcePullJob.SourceKey, source.Name));
-
-                // Once at start, then on the schedule; a missed fire is not made up (the next pull catches up anyway).
-                q.AddTrigger(t => t.ForJob(job).WithIdentity(source.Name + "-start", "sources").StartNow());
-                q.AddTrigger(t => t.ForJob(job).WithIdentity(source.Name + "-schedule", "sources")
-                    .WithCronSchedule(source.Schedule, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.DoNothing)));
-            }
-        });
-        services.Configure<QuartzOptions>(o => o.Scheduling.IgnoreDuplicates = true);
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }
 
     private static IReadOnlyList<string>? Validate(IHost host)

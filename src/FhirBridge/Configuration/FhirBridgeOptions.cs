@@ -23,6 +23,9 @@ public sealed class FhirBridgeOptions
     /// <summary>Where change sets go.</summary>
     public RegistryOptions Registry { get; set; } = new();
 
+    /// <summary>Several instances sharing one PostgreSQL store (read only when <see cref="StorageOptions.Provider"/> is PostgreSql).</summary>
+    public ClusterOptions Cluster { get; set; } = new();
+
     /// <summary>The state store.</summary>
     public StorageOptions Storage { get; set; } = new();
 
@@ -250,6 +253,22 @@ public sealed class StorageOptions
 
     /// <summary>For SQLite, the database file; default <c>state/fhirbridge.db</c>.</summary>
     public string ConnectionString { get; set; } = "state/fhirbridge.db";
+}
+
+/// <summary>
+/// <c>FhirBridge:Cluster</c>: how the instances sharing one PostgreSQL store (their Quartz schedule lives there too)
+/// find out that one of them has died and take its sources over. Ignored with SQLite, which is one instance by design.
+/// </summary>
+public sealed class ClusterOptions
+{
+    /// <summary>This instance's name in the cluster, unique per instance; default: generated from the host name.</summary>
+    public string? InstanceId { get; set; }
+
+    /// <summary>How often an instance records that it is alive, in seconds (default 7.5).</summary>
+    public double CheckinIntervalSeconds { get; set; } = 7.5;
+
+    /// <summary>How long past a missed check-in, in seconds, before another instance takes over a silent one's jobs (default 20).</summary>
+    public double FailoverSeconds { get; set; } = 20;
 }
 
 /// <summary><c>FhirBridge:Pseudonymization</c>.</summary>

@@ -104,6 +104,16 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
             failures.Add($"{root}:Storage:ConnectionString is required (for Sqlite, the database file)");
         }
 
+        if (options.Cluster.CheckinIntervalSeconds is < 0.5 or > 600)
+        {
+            failures.Add($"{root}:Cluster:CheckinIntervalSeconds must be between 0.5 and 600 (seconds)");
+        }
+
+        if (options.Cluster.FailoverSeconds is < 1 or > 3600)
+        {
+            failures.Add($"{root}:Cluster:FailoverSeconds must be between 1 and 3600 (seconds)");
+        }
+
         if (Secret(options.Pseudonymization.Key, options.Pseudonymization.KeyFile) is not { Length: >= 16 })
         {
             failures.Add($"{root}:Pseudonymization:Key is missing or shorter than 16 characters: set it through the environment ({root}__Pseudonymization__Key) or {root}:Pseudonymization:KeyFile");

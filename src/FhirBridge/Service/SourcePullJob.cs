@@ -1,17 +1,18 @@
-using FhirBridge.Cli.Push;
 using FhirBridge.Cli.Web.Notifications;
+using Microsoft.Extensions.Logging;
 using Quartz;
 
 namespace FhirBridge.Cli.Service;
 
 /// <summary>
-/// The scheduled run of one source: a thin Quartz job over <see cref="SourceRunner"/> and <see cref="RegistryPush"/>.
-/// One job per source, never running twice at once; a notification triggers the same job. A scheduled run (the start
-/// trigger included) first keeps the source's Subscriptions alive; a notification's run goes straight to the pull.
+/// The scheduled run of one source: a thin Quartz job over <see cref="SourceRunner"/>, which then hands the outbox to
+/// <see cref="RegistryPushJob"/>. One job per source, never running twice at once (in a cluster, anywhere in it); a
+/// notification triggers the same job. A scheduled run (the start trigger included) first keeps the source's
+/// Subscriptions alive; a notification's run goes straight to the pull.
 /// </summary>
 [DisallowConcurrentExecution]
 public sealed class SourcePullJob(
-    SourceRunner runner, RegistryPush push, IReadOnlyList<SourceContext> sources, SourceSubscriptions subscriptions, NotificationPulls notifications) : IJob
+    SourceRunner runner, IReadOnlyList<SourceContext> sources, SourceSubscriptions subscriptions, ILogger<SourcePullJob> logger) : IJob
 {
     /// <summary>The job-data key naming the source.</summary>
     public const string SourceKey = "source";
@@ -20,17 +21,22 @@ public sealed class SourcePullJob(
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
         var name = context.MergedJobDataMap.GetString(SourceKey);
-        var source = sources.Single(s => s.Name == name);
-        if (context.MergedJobDataMap.ContainsKey(NotificationPulls.NotificationKey))
+        if (sources.SingleOrDefault(s => s.Name == name) is not { } source)
         {
-            notifications.Started(source.Name);
+            // A clustered schedule can hold the job of a source that this instance's settings no longer name (the
+            // instances disagree, or the source was removed): say so rather than fail the firing forever.
+            logger.LogWarning("Scheduled run of source {Source} skipped: no source of that name in this instance's settings", name);
+            return;
         }
-        else
+
+        logger.LogInformation("Run of source {Source} started on instance {Instance}", source.Name, context.Scheduler.SchedulerInstanceId);
+        if (!context.MergedJobDataMap.ContainsKey(NotificationPulls.NotificationKey))
         {
             await subscriptions.KeepAliveAsync(source.Name, cancellationToken);
         }
 
         await runner.RunAsync(source, null, cancellationToken);
-        await push.PushPendingAsync(cancellationToken);
+        logger.LogInformation("Run of source {Source} finished on instance {Instance}", source.Name, context.Scheduler.SchedulerInstanceId);
+        await context.Scheduler.TriggerJob(Scheduling.RegistryPushJobKey, cancellationToken);
     }
 }
