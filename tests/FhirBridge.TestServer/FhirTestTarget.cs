@@ -90,6 +90,17 @@ public sealed class FhirTestTarget : IAsyncDisposable
             return new FhirTestTarget(new Uri(url.EndsWith('/') ? url : url + "/"), null, new HttpClient());
         }
 
+        return await StartInProcessAsync(options, ct);
+    }
+
+    /// <summary>
+    /// Always a new in-process server, whatever the environment says: for a reference that a test compares the
+    /// (possibly external) target with, such as the registry a clean run fills.
+    /// </summary>
+    /// <param name="options">Settings of the server; null for the defaults.</param>
+    /// <param name="ct">Cancels the start.</param>
+    public static async Task<FhirTestTarget> StartInProcessAsync(FhirTestServerOptions? options = null, CancellationToken ct = default)
+    {
         var server = await FhirTestServer.StartAsync(options, ct);
         var http = new HttpClient();
         var auth = server.Options.Auth;

@@ -117,6 +117,12 @@ public sealed class SourceOptions
     /// <summary>Search page size (<c>_count</c>). Default 200.</summary>
     public int PageSize { get; set; } = 200;
 
+    /// <summary>
+    /// How long one request to the source may take, in seconds (Rest, BulkExport); a slower answer is abandoned and
+    /// the request retried with backoff. Default 30.
+    /// </summary>
+    public int TimeoutSeconds { get; set; } = 30;
+
     /// <summary>Resource types pulled. Default the ones the rules read, plus Observation.</summary>
     public List<string> ResourceTypes { get; set; } = [];
 

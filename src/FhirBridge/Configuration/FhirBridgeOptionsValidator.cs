@@ -82,6 +82,11 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
                 failures.Add($"{at}:PageSize must be 1-1000 (was {s.PageSize})");
             }
 
+            if (s.TimeoutSeconds is < 1 or > 3600)
+            {
+                failures.Add($"{at}:TimeoutSeconds must be 1-3600 (was {s.TimeoutSeconds})");
+            }
+
             failures.AddRange(AuthFailures(s.Auth, $"{at}:Auth"));
         }
 

@@ -76,12 +76,17 @@ public static class FhirBridgeServiceCollectionExtensions
         foreach (var s in bound.Sources.Where(s => s.Kind is SourceKind.Rest or SourceKind.BulkExport))
         {
             if (!Uri.TryCreate(s.BaseUrl, UriKind.Absolute, out var url) || FhirSourceHttp.CheckBaseUrl(url, s.AllowInsecureHttp) is not null
-                || string.IsNullOrWhiteSpace(s.Name) || bound.Sources.Count(x => x.Name == s.Name) > 1)
+                || string.IsNullOrWhiteSpace(s.Name) || bound.Sources.Count(x => x.Name == s.Name) > 1 || s.TimeoutSeconds is < 1 or > 3600)
             {
                 continue;
             }
 
-            services.AddFhirSourceHttp(s.Name, url, new FhirSourceHttpSettings { AllowInsecureHttp = s.AllowInsecureHttp, Auth = ToHttpAuth(s.Auth) });
+            services.AddFhirSourceHttp(s.Name, url, new FhirSourceHttpSettings
+            {
+                AllowInsecureHttp = s.AllowInsecureHttp,
+                Auth = ToHttpAuth(s.Auth),
+                RequestTimeout = TimeSpan.FromSeconds(s.TimeoutSeconds),
+            });
         }
 
         var registry = bound.Registry;
