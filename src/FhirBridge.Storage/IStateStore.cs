@@ -120,4 +120,13 @@ public interface IStateStore
 
     /// <summary>Every registry subject held in the projection, with its cohort group, index start and outcome.</summary>
     Task<IReadOnlyList<SubjectSummary>> GetSubjectsAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Takes a named lock that is exclusive across every process sharing this store (for work that only one instance
+    /// may do at a time, such as pushing the outbox). Never waits: returns null when another holder has it.
+    /// </summary>
+    /// <param name="name">What the lock guards, e.g. <c>push</c>; the same name means the same lock.</param>
+    /// <param name="cancellationToken">Cancels taking it.</param>
+    /// <returns>The held lock, released when disposed; or null when it is held elsewhere.</returns>
+    Task<IAsyncDisposable?> TryAcquireLockAsync(string name, CancellationToken cancellationToken);
 }

@@ -2,31 +2,30 @@ using FhirBridge.MappingLog;
 using FhirBridge.Reconcile;
 using FhirBridge.Registry;
 using FhirBridge.Storage;
-using FhirBridge.Storage.Sqlite;
 
 namespace FhirBridge.Tests.Storage;
 
 /// <summary>The admin surface's queries over the store: the mapping log with filters and paging, unmapped codes, subjects.</summary>
-public sealed class AdminQueryTests : IAsyncLifetime
+public abstract class AdminQueryTests : IAsyncLifetime
 {
     private const string Icd10 = "http://hl7.org/fhir/sid/icd-10";
     private const string Local = "http://hospital.example/proc";
-    private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-admin-store-").FullName;
     private readonly ManualClock _clock = new(new DateTimeOffset(2025, 1, 10, 8, 0, 0, TimeSpan.Zero));
-    private SqliteStateStore _store = null!;
+    private StoreDatabase _database = null!;
+    private IStateStore _store = null!;
+
+    /// <summary>The empty database the tests run on.</summary>
+    protected abstract StoreDatabase CreateDatabase();
 
     public async Task InitializeAsync()
     {
-        _store = new SqliteStateStore(Path.Combine(_dir, "state.db"), _clock);
+        _database = CreateDatabase();
+        await _database.CreateAsync();
+        _store = _database.Open(_clock);
         await _store.MigrateAsync(default);
     }
 
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     private Task Log(string source, string patient, params MappingLogEntry[] entries) =>
         _store.CommitRecomputeAsync(source, patient, null, [], [], entries, default);
@@ -34,7 +33,7 @@ public sealed class AdminQueryTests : IAsyncLifetime
     private static MappingLogEntry Unmapped(string resource, string code) =>
         new(resource, Decision.Unmapped, "mappings") { Codes = [code] };
 
-    [Fact]
+    [StoreFact]
     public async Task QueryMappingLog_EachFilter_SelectsOnlyMatchingEntries()
     {
         await Log("a", "p1",
@@ -58,7 +57,7 @@ public sealed class AdminQueryTests : IAsyncLifetime
         Assert.Empty(await Sources(new MappingLogQuery { ResourceType = "Proc" }));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task QueryMappingLog_Pages_NewestFirstWithTheTotalOnEveryPage()
     {
         await Log("a", "p1", [.. Enumerable.Range(1, 7).Select(i => new MappingLogEntry($"Procedure/op{i}/_history/1", Decision.Index, "index"))]);
@@ -73,7 +72,7 @@ public sealed class AdminQueryTests : IAsyncLifetime
         Assert.Equal(_clock.GetUtcNow(), first.Records[0].RecordedAt);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task QueryMappingLog_KeepsTheEvidence()
     {
         var entry = new MappingLogEntry("Procedure/op1/_history/1", Decision.PrefixMatch, "http://fhirbridge.org/fhir/ConceptMap/icd9", "spine-surgery")
@@ -90,7 +89,7 @@ public sealed class AdminQueryTests : IAsyncLifetime
         Assert.Equal("a", stored.SourceName);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UnmappedCodes_GroupedBySystemAndCode_MostDecisionsFirst_WithFewSortedExamples()
     {
         await Log("a", "p1", Unmapped("Condition/c1/_history/1", Icd10 + "|E11.9"), Unmapped("Condition/c2/_history/1", Icd10 + "|E11.9"), Unmapped("Procedure/x/_history/1", Local + "|SPX-77"));
@@ -104,7 +103,7 @@ public sealed class AdminQueryTests : IAsyncLifetime
         Assert.Equal(["Condition/c0/_history/2", "Condition/c1/_history/1", "Condition/c2/_history/1"], codes[0].Examples);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task UnmappedCodes_ARecomputeReplacesThePatientsEntries()
     {
         await Log("a", "p1", Unmapped("Condition/c1/_history/1", Icd10 + "|E11.9"));
@@ -115,7 +114,7 @@ public sealed class AdminQueryTests : IAsyncLifetime
         Assert.Empty(await _store.GetUnmappedCodesAsync(3, default));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Subjects_FromTheProjection_WithCohortIndexStartAndOutcome()
     {
         static ProjectedRecord Subject(string key, string arm, string start) => new($"ResearchSubject|{RegistryModel.SubjectSystem}|{key}", key, "h",
@@ -135,7 +134,7 @@ public sealed class AdminQueryTests : IAsyncLifetime
             subjects);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Watermarks_AreListedPerSource()
     {
         await _store.IngestAsync("a", new IngestBatch { Watermarks = new Dictionary<string, string> { ["Procedure"] = "2025-01-01T00:00:00Z" } }, default);

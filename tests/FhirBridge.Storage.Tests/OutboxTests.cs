@@ -1,32 +1,34 @@
 using FhirBridge.Storage;
-using FhirBridge.Storage.Sqlite;
-using Microsoft.Data.Sqlite;
 
 namespace FhirBridge.Tests.Storage;
 
 /// <summary>The outbox's history: times, dead letters with the registry's message, and replays that keep the original.</summary>
-public sealed class OutboxTests : IAsyncLifetime
+public abstract class OutboxTests : IAsyncLifetime
 {
     private const string Source = "hospital-a";
     private static readonly DateTimeOffset Start = new(2026, 2, 1, 8, 0, 0, TimeSpan.Zero);
-    private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-outbox-").FullName;
     private readonly StepClock _clock = new(Start);
-    private SqliteStateStore _store = null!;
+    private StoreDatabase _database = null!;
+    private IStateStore _store = null!;
 
-    private string DatabasePath => Path.Combine(_dir, "state.db");
+    /// <summary>The clock the store stamps items with.</summary>
+    protected TimeProvider Clock => _clock;
+
+    /// <summary>The database the tests run on, made by <see cref="CreateDatabase"/>.</summary>
+    protected StoreDatabase Database => _database;
+
+    /// <summary>The empty database the tests run on.</summary>
+    protected abstract StoreDatabase CreateDatabase();
 
     public async Task InitializeAsync()
     {
-        _store = new SqliteStateStore(DatabasePath, _clock);
+        _database = CreateDatabase();
+        await _database.CreateAsync();
+        _store = _database.Open(_clock);
         await _store.MigrateAsync(CancellationToken.None);
     }
 
-    public Task DisposeAsync()
-    {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     /// <summary>Queues one change set per subject key, for patient p1, and returns their ids.</summary>
     private async Task<long[]> QueueAsync(params string[] subjects)
@@ -39,30 +41,7 @@ public sealed class OutboxTests : IAsyncLifetime
 
     private async Task<OutboxItem> ItemAsync(long id) => (await _store.GetOutboxItemAsync(id, default))!;
 
-    [Fact]
-    public async Task Migrate_FromTheFirstSchema_KeepsQueuedItemsWithoutTimes()
-    {
-        var path = Path.Combine(_dir, "v1.db");
-        await using (var connection = new SqliteConnection($"Data Source={path}"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);"
-                + SqliteSchema.Migrations[0]
-                + "INSERT INTO outbox (source, patient, subject_key, bundle) VALUES ('h', 'p', 's', '{}');";
-            await command.ExecuteNonQueryAsync();
-        }
-
-        var store = new SqliteStateStore(path, _clock);
-        await store.MigrateAsync(default);
-
-        var old = Assert.Single(await store.GetOutboxAsync(OutboxState.Pending, 10, default));
-        Assert.Equal(("s", 0, (DateTimeOffset?)null, (long?)null), (old.SubjectKey, old.Attempts, old.CreatedAt, old.ReplayOf));
-        await store.MarkOutboxFailedAsync(old.Id, "400 Bad Request: error invalid: bad", dead: true, default);
-        Assert.Equal(old.Id + 1, (await store.ReplayOutboxAsync(old.Id, default)).QueuedId);
-    }
-
-    [Fact]
+    [StoreFact]
     public async Task Commit_StampsTheQueueTime_AndListingIsNewestFirstByState()
     {
         var first = await QueueAsync("s1", "s2");
@@ -82,7 +61,7 @@ public sealed class OutboxTests : IAsyncLifetime
         await Assert.ThrowsAsync<ArgumentException>(() => _store.GetOutboxAsync("failed", 10, default));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task MarkFailed_Dead_KeepsTheRegistrysMessageAndTheTime()
     {
         var id = (await QueueAsync("s1"))[0];
@@ -99,7 +78,7 @@ public sealed class OutboxTests : IAsyncLifetime
         Assert.Null(dead.SentAt);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Replay_DeadLetter_QueuesALinkedCopyAndKeepsTheOriginalDead()
     {
         var id = (await QueueAsync("s1"))[0];
@@ -118,7 +97,7 @@ public sealed class OutboxTests : IAsyncLifetime
         Assert.Equal(copy.Id, Assert.Single(await _store.GetPendingOutboxAsync(10, default)).Id);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Replay_UnknownPendingOrReplayedAlready_QueuesNothingAndSaysWhy()
     {
         var ids = await QueueAsync("s1", "s2");
@@ -136,7 +115,7 @@ public sealed class OutboxTests : IAsyncLifetime
         Assert.Equal(3, (await _store.GetOutboxAsync(null, 10, default)).Count);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Replay_SupersededByALaterChangeSetForTheSubject_QueuesNothing()
     {
         var old = (await QueueAsync("s1"))[0];
@@ -151,7 +130,7 @@ public sealed class OutboxTests : IAsyncLifetime
         Assert.Null((await ItemAsync(old)).ReplayedBy);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ReplayDead_All_QueuesEveryUnreplayedDeadLetterOnceButNotSupersededOnes()
     {
         var ids = await QueueAsync("s1", "s2", "s3");

@@ -2,7 +2,6 @@ using System.CommandLine;
 using FhirBridge.Cli.Configuration;
 using FhirBridge.Cli.Web.Admin;
 using FhirBridge.Storage;
-using FhirBridge.Storage.Sqlite;
 using Microsoft.Extensions.Configuration;
 
 namespace FhirBridge.Cli.Commands;

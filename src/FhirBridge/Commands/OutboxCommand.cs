@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using FhirBridge.Cli.Configuration;
 using FhirBridge.Storage;
-using FhirBridge.Storage.Sqlite;
 using Microsoft.Extensions.Configuration;
 
 namespace FhirBridge.Cli.Commands;

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using FhirBridge.Cli.Configuration;
 using FhirBridge.Storage;
+using FhirBridge.Storage.Postgres;
 using FhirBridge.Storage.Sqlite;
+using Npgsql;
 using Microsoft.Extensions.Configuration;
 
 namespace FhirBridge.Cli.Commands;
@@ -14,27 +16,60 @@ namespace FhirBridge.Cli.Commands;
 internal static class StateDatabase
 {
     /// <summary>The settings and the opened store; a missing database is the user's to fix (exit 2, one line).</summary>
-    public static async Task<(FhirBridgeOptions Options, SqliteStateStore Store)> OpenAsync(ParseResult parse, Option<string?> config, CancellationToken cancellationToken)
+    public static async Task<(FhirBridgeOptions Options, IStateStore Store)> OpenAsync(ParseResult parse, Option<string?> config, CancellationToken cancellationToken)
     {
         var overrides = Overrides(parse.UnmatchedTokens);
         var baseFile = FhirBridgeConfiguration.BaseFile(parse.GetValue(config));
         var options = new FhirBridgeOptions();
         FhirBridgeConfiguration.Build(baseFile, overrides).GetSection(FhirBridgeOptions.Section).Bind(options);
         FhirBridgeOptionsPaths.Resolve(options, Path.GetDirectoryName(baseFile)!);
-        if (options.Storage.Provider != StorageProvider.Sqlite)
+        var setting = $"{FhirBridgeOptions.Section}:Storage:ConnectionString of {baseFile}";
+        if (options.Storage.Provider == StorageProvider.PostgreSql)
         {
-            throw new CliError($"{FhirBridgeOptions.Section}:Storage:Provider {options.Storage.Provider} is not available yet; use Sqlite");
+            return (options, await OpenPostgresAsync(options.Storage.ConnectionString, setting, cancellationToken));
         }
 
         var database = options.Storage.ConnectionString;
         if (string.IsNullOrWhiteSpace(database) || !File.Exists(database))
         {
-            throw new CliError($"no state database at {database} ({FhirBridgeOptions.Section}:Storage:ConnectionString of {baseFile}); has `fhirbridge run` run with these settings?");
+            throw new CliError($"no state database at {database} ({setting}); has `fhirbridge run` run with these settings?");
         }
 
         var store = new SqliteStateStore(database);
         await store.MigrateAsync(cancellationToken);
         return (options, store);
+    }
+
+    // The connection string is never shown: it may hold a password. Npgsql's messages name the host and user, not it.
+    private static async Task<IStateStore> OpenPostgresAsync(string connectionString, string setting, CancellationToken cancellationToken)
+    {
+        PostgresStateStore store;
+        try
+        {
+            store = new PostgresStateStore(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            throw new CliError($"the PostgreSQL state database's connection string is not an Npgsql connection string ({setting})");
+        }
+
+        try
+        {
+            // Like a missing SQLite file: an empty database has never been run against, so say so rather than create tables.
+            await store.PingAsync(cancellationToken);
+            await store.MigrateAsync(cancellationToken);
+            return store;
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            await store.DisposeAsync();
+            throw new CliError($"no FhirBridge state in the PostgreSQL database ({setting}); has `fhirbridge run` run with these settings?");
+        }
+        catch (NpgsqlException e)
+        {
+            await store.DisposeAsync();
+            throw new CliError($"cannot open the PostgreSQL state database ({setting}): {e.Message}");
+        }
     }
 
     /// <summary>Setting overrides (<c>--FhirBridge:Key=value</c> or <c>--FhirBridge:Key value</c>); anything else is a mistake.</summary>

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using FhirBridge.Detection;
 using FhirBridge.Fhir.Http;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using NodaTime;
 using NodaTime.Text;
 using Quartz;
@@ -99,15 +100,7 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
         failures.AddRange(HealthOptions.Failures(options.Health, $"{root}:Health"));
         failures.AddRange(SubscriptionOptionsValidator.Failures(options));
 
-        if (options.Storage.Provider != StorageProvider.Sqlite)
-        {
-            failures.Add($"{root}:Storage:Provider {options.Storage.Provider} is not available yet; use Sqlite");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.Storage.ConnectionString))
-        {
-            failures.Add($"{root}:Storage:ConnectionString is required (for Sqlite, the database file)");
-        }
+        failures.AddRange(StorageFailures(options.Storage, $"{root}:Storage"));
 
         if (options.Cluster.CheckinIntervalSeconds is < 0.5 or > 600)
         {
@@ -170,6 +163,50 @@ public sealed partial class FhirBridgeOptionsValidator : IValidateOptions<FhirBr
         }
 
         return file is not null && File.Exists(file) ? File.ReadAllText(file).Trim() : null;
+    }
+
+    private static IEnumerable<string> StorageFailures(StorageOptions storage, string at)
+    {
+        switch (storage.Provider)
+        {
+            case StorageProvider.Sqlite when string.IsNullOrWhiteSpace(storage.ConnectionString):
+                yield return $"{at}:ConnectionString is required (for Sqlite, the database file)";
+                break;
+            case StorageProvider.Sqlite:
+                break;
+            case StorageProvider.PostgreSql when string.IsNullOrWhiteSpace(storage.ConnectionString):
+                yield return $"{at}:ConnectionString is required for PostgreSql: an Npgsql connection string such as {PostgresExample}";
+                break;
+            case StorageProvider.PostgreSql:
+                // Never echo the connection string: it may hold a password.
+                if (PostgresConnectionString(storage.ConnectionString) is not { } parsed)
+                {
+                    yield return $"{at}:ConnectionString is not an Npgsql connection string (Key=value pairs separated by ';', such as {PostgresExample}); it is not shown, as it may hold a password";
+                }
+                else if (string.IsNullOrWhiteSpace(parsed.Host))
+                {
+                    yield return $"{at}:ConnectionString must name the PostgreSQL server (Host=...)";
+                }
+
+                break;
+            default:
+                yield return $"{at}:Provider must be Sqlite or PostgreSql (was {storage.Provider})";
+                break;
+        }
+    }
+
+    private const string PostgresExample = "Host=db.example.org;Database=fhirbridge;Username=fhirbridge;Password=...";
+
+    private static NpgsqlConnectionStringBuilder? PostgresConnectionString(string text)
+    {
+        try
+        {
+            return new NpgsqlConnectionStringBuilder(text);
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidCastException or OverflowException)
+        {
+            return null;
+        }
     }
 
     private static IEnumerable<string> RegistryFailures(RegistryOptions registry, string at)

@@ -9,6 +9,7 @@ using FhirBridge.Fhir.Http;
 using FhirBridge.Mapping;
 using FhirBridge.Registry;
 using FhirBridge.Storage;
+using FhirBridge.Storage.Postgres;
 using FhirBridge.Storage.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,7 +31,11 @@ public static class FhirBridgeServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<FhirBridgeOptions>, FhirBridgeOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
 
-        services.AddSingleton<IStateStore>(sp => new SqliteStateStore(Options(sp).Storage.ConnectionString, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<IStateStore>(sp => Options(sp).Storage switch
+        {
+            { Provider: StorageProvider.PostgreSql } postgres => new PostgresStateStore(postgres.ConnectionString, sp.GetRequiredService<TimeProvider>()),
+            var sqlite => new SqliteStateStore(sqlite.ConnectionString, sp.GetRequiredService<TimeProvider>()),
+        });
         services.AddSingleton(sp =>
         {
             var o = Options(sp).Mappings;

@@ -1,47 +1,44 @@
 using FhirBridge.MappingLog;
 using FhirBridge.Reconcile;
 using FhirBridge.Storage;
-using FhirBridge.Storage.Sqlite;
 
 namespace FhirBridge.Tests.Storage;
 
-/// <summary>The state store's contract, on SQLite in a throw-away file.</summary>
-public sealed class SqliteStateStoreTests : IAsyncLifetime
+/// <summary>The state store's contract, run against each store by a sealed subclass that makes its database.</summary>
+public abstract class StateStoreTests : IAsyncLifetime
 {
     private const string Source = "hospital-a";
-    private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-store-").FullName;
-    private SqliteStateStore _store = null!;
+    private StoreDatabase _database = null!;
+    private IStateStore _store = null!;
 
-    private string DatabasePath => Path.Combine(_dir, "state.db");
+    /// <summary>The empty database the tests run on.</summary>
+    protected abstract StoreDatabase CreateDatabase();
 
     public async Task InitializeAsync()
     {
-        _store = new SqliteStateStore(DatabasePath);
+        _database = CreateDatabase();
+        await _database.CreateAsync();
+        _store = _database.Open(TimeProvider.System);
         await _store.MigrateAsync(CancellationToken.None);
     }
 
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
+    public async Task DisposeAsync() => await _database.DisposeAsync();
 
     private static StoredResource Procedure(string id, string? version, string patient = "p1", string json = "{}") =>
         new("Procedure", id, version, null, patient, json);
 
-    [Fact]
+    [StoreFact]
     public async Task Migrate_Twice_IsIdempotentAndKeepsData()
     {
         await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1")] }, default);
 
-        var reopened = new SqliteStateStore(DatabasePath);
+        var reopened = _database.Open(TimeProvider.System);
         await reopened.MigrateAsync(default);
 
         Assert.Single(await reopened.GetPatientResourcesAsync(Source, "p1", default));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Ingest_OlderOrSameVersion_IsKeptOutAndDoesNotDirtyThePatient()
     {
         await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", json: "{\"v\":2}")] }, default);
@@ -55,7 +52,7 @@ public sealed class SqliteStateStoreTests : IAsyncLifetime
         Assert.Empty(await _store.GetDirtyPatientsAsync(Source, 10, default));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Ingest_NewerVersion_ReplacesAndMarksDirty()
     {
         await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1")] }, default);
@@ -65,7 +62,7 @@ public sealed class SqliteStateStoreTests : IAsyncLifetime
         Assert.Equal(2, Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default)).Generation);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CommitRecompute_PatientChangedAgainMeanwhile_StaysDirty()
     {
         await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1")] }, default);
@@ -77,7 +74,7 @@ public sealed class SqliteStateStoreTests : IAsyncLifetime
         Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Ingest_SharedResourceChanges_MarksEveryPatientOfTheSourceDirty()
     {
         await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1"), Procedure("op2", "1", "p2")] }, default);
@@ -92,7 +89,7 @@ public sealed class SqliteStateStoreTests : IAsyncLifetime
         Assert.Single(await _store.GetSharedResourcesAsync(Source, default));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Ingest_WatermarksFilesAndQuarantine_AreStoredWithTheBatch()
     {
         await _store.IngestAsync(Source, new IngestBatch
@@ -109,7 +106,7 @@ public sealed class SqliteStateStoreTests : IAsyncLifetime
         Assert.Equal("bad", Assert.Single(await _store.GetQuarantineAsync(Source, default)).Reason);
     }
 
-    [Fact]
+    [StoreFact]
     public async Task CommitRecompute_ReplacesProjectionAndLogAndEnqueuesChangeSets()
     {
         var open = new DateTimeOffset(2024, 4, 1, 0, 0, 0, TimeSpan.FromHours(8));
@@ -125,7 +122,7 @@ public sealed class SqliteStateStoreTests : IAsyncLifetime
         Assert.Equal(("s1", "pending", 0), (pending.SubjectKey, pending.State, pending.Attempts));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task ClosedWindows_OpenUntilPassed_ListsThePatient()
     {
         var closes = new DateTimeOffset(2024, 3, 31, 16, 0, 0, TimeSpan.Zero);
@@ -135,7 +132,7 @@ public sealed class SqliteStateStoreTests : IAsyncLifetime
         Assert.Equal(["p1"], await _store.GetPatientsWithClosedWindowsAsync(Source, closes, default));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Outbox_SentAndDead_LeavePendingWithTheirState()
     {
         await _store.CommitRecomputeAsync(Source, "p1", null, [], [("s1", "{}"), ("s2", "{}"), ("s3", "{}")], [], default);
@@ -151,7 +148,7 @@ public sealed class SqliteStateStoreTests : IAsyncLifetime
         Assert.Equal((1, 1, 1), (counts["sent"], counts["dead"], counts["pending"]));
     }
 
-    [Fact]
+    [StoreFact]
     public async Task Runs_RecordedPerSource_LastOneWins()
     {
         var at = new DateTimeOffset(2024, 5, 1, 10, 0, 0, TimeSpan.Zero);
@@ -160,5 +157,57 @@ public sealed class SqliteStateStoreTests : IAsyncLifetime
 
         var run = Assert.Single(await _store.GetRunsAsync(default));
         Assert.Equal((at.AddMinutes(5), (string?)null), (run.At, run.Error));
+    }
+
+    [StoreFact]
+    public async Task TryAcquireLock_HeldAlready_ReturnsNullUntilReleased()
+    {
+        var held = await _store.TryAcquireLockAsync("push", default);
+        Assert.NotNull(held);
+
+        Assert.Null(await _store.TryAcquireLockAsync("push", default));
+        await using (var other = await _store.TryAcquireLockAsync("pull", default))
+        {
+            Assert.NotNull(other);
+        }
+
+        await held.DisposeAsync();
+        await held.DisposeAsync();
+        var again = await _store.TryAcquireLockAsync("push", default);
+        Assert.NotNull(again);
+        await again.DisposeAsync();
+    }
+
+    [StoreFact]
+    public async Task TryAcquireLock_HeldThroughAnotherStoreOverTheSameDatabase_ReturnsNull()
+    {
+        var other = _database.Open(TimeProvider.System);
+
+        var held = await other.TryAcquireLockAsync("push", default);
+        Assert.NotNull(held);
+        Assert.Null(await _store.TryAcquireLockAsync("push", default));
+
+        await held.DisposeAsync();
+        var mine = await _store.TryAcquireLockAsync("push", default);
+        Assert.NotNull(mine);
+        Assert.Null(await other.TryAcquireLockAsync("push", default));
+        await mine.DisposeAsync();
+    }
+
+    [StoreFact]
+    public async Task Reads_SortByteWiseAndKeepTimesToTheTick_AsSqliteDoes()
+    {
+        // Ordinal order puts upper case before lower case; a linguistic collation would not.
+        var lastUpdated = new DateTimeOffset(2024, 3, 1, 9, 30, 15, TimeSpan.FromHours(8)).AddTicks(1234567);
+        await _store.IngestAsync(Source, new IngestBatch
+        {
+            Resources = [Procedure("op1", "1", "b-2"), Procedure("op2", "1", "B-1"), Procedure("op3", "1", "a-3") with { LastUpdated = lastUpdated }],
+        }, default);
+
+        Assert.Equal(["B-1", "a-3", "b-2"], await _store.GetPatientIdsAsync(Source, default));
+        var stored = Assert.Single(await _store.GetPatientResourcesAsync(Source, "a-3", default)).LastUpdated;
+        Assert.Equal(lastUpdated, stored);
+        Assert.Equal(lastUpdated.UtcTicks, stored!.Value.UtcTicks);
+        Assert.Equal(TimeSpan.Zero, stored.Value.Offset);
     }
 }

@@ -1,0 +1,61 @@
+namespace FhirBridge.Storage.Postgres;
+
+/// <summary>
+/// The PostgreSQL schema, as numbered migrations applied in order; the applied number is kept in <c>schema_version</c>.
+/// PostgreSQL support began at SQLite's schema version 3, so its first migration is that whole schema; a later change
+/// adds a migration here and one in <c>SqliteSchema</c>.
+/// </summary>
+/// <remarks>
+/// Text columns that are compared or sorted use the "C" collation, so order is byte order, as SQLite's BINARY is.
+/// Times are text in SQLite's fixed-width UTC format (100 ns ticks, which <c>timestamptz</c> would round to
+/// microseconds), so both stores hand back the same instants in the same order. JSON is kept as text, exactly as
+/// received, and parsed only where a query filters on it.
+/// </remarks>
+internal static class PostgresSchema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE resources (
+            source text COLLATE "C" NOT NULL, type text COLLATE "C" NOT NULL, id text COLLATE "C" NOT NULL,
+            version_id text COLLATE "C", last_updated text COLLATE "C", patient text COLLATE "C", json text NOT NULL,
+            PRIMARY KEY (source, type, id));
+        CREATE INDEX resources_patient ON resources (source, patient, type, id);
+        CREATE TABLE quarantine (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source text COLLATE "C" NOT NULL, origin text COLLATE "C" NOT NULL,
+            resource_type text COLLATE "C", reason text COLLATE "C" NOT NULL);
+        -- Unique so that two instances meeting the same bad input record it once; the reason hashed, as it may be long.
+        CREATE UNIQUE INDEX quarantine_origin ON quarantine (source, origin, md5(reason));
+        CREATE TABLE watermarks (
+            source text COLLATE "C" NOT NULL, key text COLLATE "C" NOT NULL, value text COLLATE "C" NOT NULL, PRIMARY KEY (source, key));
+        CREATE TABLE files (
+            source text COLLATE "C" NOT NULL, path text COLLATE "C" NOT NULL, fingerprint text COLLATE "C" NOT NULL, PRIMARY KEY (source, path));
+        -- seq keeps the order patients were first marked (SQLite's rowid): an upsert keeps it, a clear and a new mark renews it.
+        CREATE TABLE dirty (
+            source text COLLATE "C" NOT NULL, patient text COLLATE "C" NOT NULL, generation bigint NOT NULL,
+            seq bigint GENERATED ALWAYS AS IDENTITY, PRIMARY KEY (source, patient));
+        CREATE INDEX dirty_order ON dirty (source, seq);
+        CREATE TABLE projection (
+            source text COLLATE "C" NOT NULL, patient text COLLATE "C" NOT NULL, record_key text COLLATE "C" NOT NULL,
+            subject_key text COLLATE "C" NOT NULL, hash text COLLATE "C" NOT NULL, json text NOT NULL, open_until text COLLATE "C",
+            PRIMARY KEY (source, record_key));
+        CREATE INDEX projection_patient ON projection (source, patient, record_key);
+        CREATE INDEX projection_open ON projection (source, open_until) WHERE open_until IS NOT NULL;
+        CREATE TABLE outbox (
+            id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source text COLLATE "C" NOT NULL, patient text COLLATE "C" NOT NULL,
+            subject_key text COLLATE "C" NOT NULL, bundle text NOT NULL, state text COLLATE "C" NOT NULL DEFAULT 'pending',
+            attempts integer NOT NULL DEFAULT 0, last_error text,
+            created_at text COLLATE "C", last_attempt_at text COLLATE "C", sent_at text COLLATE "C", dead_at text COLLATE "C",
+            replay_of bigint REFERENCES outbox (id), replayed_by bigint REFERENCES outbox (id));
+        CREATE INDEX outbox_state ON outbox (state, id);
+        CREATE INDEX outbox_subject ON outbox (source, subject_key, id);
+        CREATE TABLE mapping_log (
+            seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, source text COLLATE "C" NOT NULL, patient text COLLATE "C",
+            entry text NOT NULL, recorded_at text COLLATE "C");
+        CREATE INDEX mapping_log_patient ON mapping_log (source, patient);
+        CREATE INDEX mapping_log_recorded ON mapping_log (recorded_at);
+        CREATE TABLE runs (
+            source text COLLATE "C" PRIMARY KEY, at text COLLATE "C" NOT NULL, as_of text COLLATE "C" NOT NULL, error text);
+        """,
+    ];
+}

@@ -1,0 +1,624 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FhirBridge.MappingLog;
+using FhirBridge.Reconcile;
+using FhirBridge.Timeline;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace FhirBridge.Storage.Postgres;
+
+/// <summary>
+/// The store for coordinating centres that run several FhirBridge instances against one PostgreSQL database. The same
+/// contract, and the same answers, as <see cref="Sqlite.SqliteStateStore"/>: every change in one transaction, and where
+/// SQLite relies on having one writer at a time, a transaction-scoped advisory lock makes the instances take turns
+/// (ingests of one source, recomputes of one patient, migrations).
+/// </summary>
+public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, IDisposable
+{
+    private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
+    private static readonly HashSet<string> SharedTypes = ["Location", "Organization"];
+    // The mapping_log.patient value of shared-resource entries: not a patient id (ids never contain spaces).
+    private const string SharedLogScope = "(shared resources)";
+    private const string OutboxColumns =
+        "id, source, patient, subject_key, bundle, attempts, state, last_error, created_at, last_attempt_at, sent_at, dead_at, replay_of, replayed_by";
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _lockSource;
+    private readonly TimeProvider _clock;
+
+    /// <summary>Creates the store over a database (its schema created on migrate), on the system clock.</summary>
+    /// <param name="connectionString">An Npgsql connection string, e.g. <c>Host=db;Database=fhirbridge;Username=fhirbridge;Password=...</c>.</param>
+    public PostgresStateStore(string connectionString)
+        : this(connectionString, TimeProvider.System)
+    {
+    }
+
+    /// <summary>Creates the store over a database (its schema created on migrate).</summary>
+    /// <param name="connectionString">An Npgsql connection string.</param>
+    /// <param name="clock">Stamps outbox items (queued, sent, dead) and mapping-log entries.</param>
+    public PostgresStateStore(string connectionString, TimeProvider clock)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentNullException.ThrowIfNull(clock);
+        _clock = clock;
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+
+        // A named lock lives as long as its session, so it gets a connection of its own that is closed on release:
+        // returned to a pool instead, the lock would stay held by an idle connection.
+        _lockSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false });
+    }
+
+    /// <inheritdoc />
+    public async Task PingAsync(CancellationToken cancellationToken)
+    {
+        // The schema table, not just "SELECT 1": an unmigrated database must fail too.
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        _ = await ScalarAsync(connection, null, "SELECT COUNT(*) FROM schema_version;", [], cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Several instances may start at once against an empty database: one migrates while the others wait for it,
+        // then find the work done. The lock comes before CREATE TABLE IF NOT EXISTS, which is not safe concurrently.
+        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1);", [Bigint(StableKey("migrate", "schema"))], cancellationToken);
+        await ExecuteAsync(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL);", [], cancellationToken);
+        var current = Convert.ToInt32(await ScalarAsync(connection, tx, "SELECT COALESCE(MAX(version), 0) FROM schema_version;", [], cancellationToken), CultureInfo.InvariantCulture);
+        for (var v = current; v < PostgresSchema.Migrations.Count; v++)
+        {
+            await ExecuteAsync(connection, tx, PostgresSchema.Migrations[v], [], cancellationToken);
+            await ExecuteAsync(connection, tx, "INSERT INTO schema_version (version) VALUES ($1);", [Integer(v + 1)], cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IngestOutcome> IngestAsync(string source, IngestBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Ingests of one source take turns across instances, so "newer than the one held" is judged against what is
+        // really held, as with SQLite's single writer.
+        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1);", [Bigint(StableKey("ingest", source))], cancellationToken);
+
+        // The versions held for the batch's resources, in one round trip; then judged in batch order, each against
+        // the one held or the one this batch stored before it, as SQLite's row-by-row reads do.
+        var held = new Dictionary<(string Type, string Id), SourceRef>();
+        if (batch.Resources.Count > 0)
+        {
+            var keys = batch.Resources.Select(r => (r.Type, r.Id)).Distinct().ToArray();
+            var rows = await QueryAsync(
+                connection,
+                tx,
+                """
+                SELECT r.type, r.id, r.version_id, r.last_updated
+                FROM resources r JOIN unnest($2::text[], $3::text[]) AS k (type, id) ON r.type = k.type AND r.id = k.id
+                WHERE r.source = $1;
+                """,
+                [Text(source), TextArray([.. keys.Select(k => k.Type)]), TextArray([.. keys.Select(k => k.Id)])],
+                r => new SourceRef(new ResourceKey(r.GetString(0), r.GetString(1)), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3))),
+                cancellationToken);
+            foreach (var row in rows)
+            {
+                held[(row.Key.Type, row.Key.Id)] = row;
+            }
+        }
+
+        int stored = 0, unchanged = 0;
+        var newest = new Dictionary<(string Type, string Id), StoredResource>();
+        var dirty = new HashSet<string>(StringComparer.Ordinal);
+        var sharedChanged = false;
+        foreach (var r in batch.Resources)
+        {
+            // spec, "Versions": keep the highest versionId, then the latest lastUpdated; an equal version is already held.
+            var incoming = new SourceRef(new ResourceKey(r.Type, r.Id), r.VersionId, r.LastUpdated);
+            if (held.TryGetValue((r.Type, r.Id), out var current) && !incoming.IsNewerThan(current))
+            {
+                unchanged++;
+                continue;
+            }
+
+            held[(r.Type, r.Id)] = incoming;
+            newest[(r.Type, r.Id)] = r;
+            stored++;
+            if (r.Patient is not null)
+            {
+                dirty.Add(r.Patient);
+            }
+            else if (SharedTypes.Contains(r.Type))
+            {
+                sharedChanged = true;
+            }
+        }
+
+        if (sharedChanged)
+        {
+            // A Location's or Organization's type can change any patient's setting or department. The patients of
+            // resources stored in this batch are already in the set.
+            var patients = await QueryAsync(
+                connection,
+                tx,
+                "SELECT DISTINCT patient FROM resources WHERE source = $1 AND patient IS NOT NULL ORDER BY patient;",
+                [Text(source)],
+                r => r.GetString(0),
+                cancellationToken);
+            dirty.UnionWith(patients);
+        }
+
+        await using var write = new NpgsqlBatch(connection, tx);
+        foreach (var r in newest.Values)
+        {
+            write.BatchCommands.Add(Statement(
+                """
+                INSERT INTO resources (source, type, id, version_id, last_updated, patient, json) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (source, type, id) DO UPDATE
+                SET version_id = EXCLUDED.version_id, last_updated = EXCLUDED.last_updated, patient = EXCLUDED.patient, json = EXCLUDED.json;
+                """,
+                Text(source), Text(r.Type), Text(r.Id), Text(r.VersionId), Text(FormatTime(r.LastUpdated)), Text(r.Patient), Text(r.Json)));
+        }
+
+        // The same bad input met again (its file changed and was read again) is recorded once.
+        foreach (var q in batch.Quarantined)
+        {
+            write.BatchCommands.Add(Statement(
+                "INSERT INTO quarantine (source, origin, resource_type, reason) VALUES ($1, $2, $3, $4) ON CONFLICT (source, origin, md5(reason)) DO NOTHING;",
+                Text(source), Text(q.Origin), Text(q.ResourceType), Text(q.Reason)));
+        }
+
+        foreach (var patient in dirty)
+        {
+            write.BatchCommands.Add(Statement(
+                "INSERT INTO dirty (source, patient, generation) VALUES ($1, $2, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;",
+                Text(source), Text(patient)));
+        }
+
+        AddPairs(write, "watermarks", "key", "value", source, batch.Watermarks);
+        AddPairs(write, "files", "path", "fingerprint", source, batch.Files);
+        if (write.BatchCommands.Count > 0)
+        {
+            await write.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return new IngestOutcome(stored, unchanged, batch.Quarantined.Count, dirty.Count);
+    }
+
+    /// <inheritdoc />
+    public Task<string?> GetWatermarkAsync(string source, string key, CancellationToken cancellationToken) =>
+        SingleStringAsync("SELECT value FROM watermarks WHERE source = $1 AND key = $2;", source, key, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<string?> GetFileFingerprintAsync(string source, string path, CancellationToken cancellationToken) =>
+        SingleStringAsync("SELECT fingerprint FROM files WHERE source = $1 AND path = $2;", source, path, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<DirtyPatient>> GetDirtyPatientsAsync(string source, int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT patient, generation FROM dirty WHERE source = $1 ORDER BY seq LIMIT $2;",
+            [Text(source), Limit(limit)],
+            r => new DirtyPatient(r.GetString(0), r.GetInt64(1)),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetPatientsWithClosedWindowsAsync(string source, DateTimeOffset asOf, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT DISTINCT patient FROM projection WHERE source = $1 AND open_until IS NOT NULL AND open_until <= $2 ORDER BY patient;",
+            [Text(source), Text(FormatTime(asOf))],
+            r => r.GetString(0),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredResource>> GetPatientResourcesAsync(string source, string patient, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT type, id, version_id, last_updated, patient, json FROM resources WHERE source = $1 AND patient = $2 ORDER BY type, id;",
+            [Text(source), Text(patient)],
+            ReadResource,
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<StoredResource>> GetSharedResourcesAsync(string source, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT type, id, version_id, last_updated, patient, json FROM resources WHERE source = $1 AND patient IS NULL AND type IN ('Location', 'Organization') ORDER BY type, id;",
+            [Text(source)],
+            ReadResource,
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> GetPatientIdsAsync(string source, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT DISTINCT patient FROM resources WHERE source = $1 AND patient IS NOT NULL ORDER BY patient;",
+            [Text(source)],
+            r => r.GetString(0),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<ProjectedRecord>> GetProjectionAsync(string source, string patient, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT record_key, subject_key, hash, json, open_until FROM projection WHERE source = $1 AND patient = $2 ORDER BY record_key;",
+            [Text(source), Text(patient)],
+            r => new ProjectedRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), ParseTime(r.IsDBNull(4) ? null : r.GetString(4))),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async Task CommitRecomputeAsync(
+        string source,
+        string patient,
+        long? generation,
+        IReadOnlyList<ProjectedRecord> projection,
+        IReadOnlyList<(string SubjectKey, string Bundle)> changeSets,
+        IReadOnlyList<MappingLogEntry> log,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(projection);
+        ArgumentNullException.ThrowIfNull(changeSets);
+        ArgumentNullException.ThrowIfNull(log);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+
+        // Two instances recomputing one patient take turns: each replaces the other's projection whole, instead of
+        // both deleting it and then colliding on its keys.
+        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1);", [Bigint(StableKey("recompute", source, patient))], cancellationToken);
+
+        // One round trip; batch statements run in order, so outbox ids and log positions follow the lists' order.
+        await using var write = new NpgsqlBatch(connection, tx);
+        write.BatchCommands.Add(Statement("DELETE FROM projection WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
+        write.BatchCommands.Add(Statement("DELETE FROM mapping_log WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
+        foreach (var record in projection)
+        {
+            write.BatchCommands.Add(Statement(
+                "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($1, $2, $3, $4, $5, $6, $7);",
+                Text(source), Text(patient), Text(record.RecordKey), Text(record.SubjectKey), Text(record.Hash), Text(record.Json), Text(FormatTime(record.OpenUntil))));
+        }
+
+        var now = FormatTime(_clock.GetUtcNow());
+        foreach (var (subjectKey, bundle) in changeSets)
+        {
+            write.BatchCommands.Add(Statement(
+                "INSERT INTO outbox (source, patient, subject_key, bundle, created_at) VALUES ($1, $2, $3, $4, $5);",
+                Text(source), Text(patient), Text(subjectKey), Text(bundle), Text(now)));
+        }
+
+        AddLog(write, source, patient, log, FormatTime(_clock.GetUtcNow())!);
+
+        if (generation is { } g)
+        {
+            // Only if nothing arrived for this patient since we read them: otherwise they stay dirty for the next pass.
+            write.BatchCommands.Add(Statement("DELETE FROM dirty WHERE source = $1 AND patient = $2 AND generation = $3;", Text(source), Text(patient), Bigint(g)));
+        }
+
+        await write.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task ReplaceSharedLogAsync(string source, IReadOnlyList<MappingLogEntry> log, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1);", [Bigint(StableKey("recompute", source, SharedLogScope))], cancellationToken);
+        await using var write = new NpgsqlBatch(connection, tx);
+        write.BatchCommands.Add(Statement("DELETE FROM mapping_log WHERE source = $1 AND patient = $2;", Text(source), Text(SharedLogScope)));
+        AddLog(write, source, SharedLogScope, log, FormatTime(_clock.GetUtcNow())!);
+        await write.ExecuteNonQueryAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<OutboxItem>> GetPendingOutboxAsync(int limit, CancellationToken cancellationToken) =>
+        QueryAsync(
+            $"SELECT {OutboxColumns} FROM outbox WHERE state = 'pending' ORDER BY id LIMIT $1;",
+            [Limit(limit)],
+            ReadOutbox,
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task MarkOutboxSentAsync(long id, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, last_attempt_at = $2, sent_at = $2 WHERE id = $1;",
+            [Bigint(id), Text(FormatTime(_clock.GetUtcNow()))],
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            UPDATE outbox SET state = CASE WHEN $3 THEN 'dead' ELSE state END, attempts = attempts + 1, last_error = $2,
+                last_attempt_at = $4, dead_at = CASE WHEN $3 THEN $4 ELSE dead_at END
+            WHERE id = $1;
+            """,
+            [Bigint(id), Text(failure), Bool(dead), Text(FormatTime(_clock.GetUtcNow()))],
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, int>> GetOutboxCountsAsync(CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync("SELECT state, COUNT(*)::integer FROM outbox GROUP BY state;", [], r => (r.GetString(0), r.GetInt32(1)), cancellationToken);
+        return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<OutboxItem>> GetOutboxAsync(string? state, int limit, CancellationToken cancellationToken)
+    {
+        if (state is not null && !OutboxState.All.Contains(state))
+        {
+            throw new ArgumentException($"'{state}' is not an outbox state ({string.Join(", ", OutboxState.All)})", nameof(state));
+        }
+
+        return QueryAsync(
+            $"SELECT {OutboxColumns} FROM outbox WHERE $1::text IS NULL OR state = $1 ORDER BY id DESC LIMIT $2;",
+            [Text(state), Limit(limit)],
+            ReadOutbox,
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<OutboxItem?> GetOutboxItemAsync(long id, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync($"SELECT {OutboxColumns} FROM outbox WHERE id = $1;", [Bigint(id)], ReadOutbox, cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    /// <inheritdoc />
+    public async Task<OutboxReplay> ReplayOutboxAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var replay = await ReplayAsync(connection, tx, id, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return replay;
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<OutboxReplay>> ReplayDeadOutboxAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var dead = await QueryAsync(connection, tx, "SELECT id FROM outbox WHERE state = 'dead' AND replayed_by IS NULL ORDER BY id;", [], r => r.GetInt64(0), cancellationToken);
+        var replays = new List<OutboxReplay>(dead.Count);
+        foreach (var id in dead)
+        {
+            replays.Add(await ReplayAsync(connection, tx, id, cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return replays;
+    }
+
+    /// <inheritdoc />
+    public Task RecordRunAsync(SourceRun run, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        return ExecuteAsync(
+            "INSERT INTO runs (source, at, as_of, error) VALUES ($1, $2, $3, $4) ON CONFLICT (source) DO UPDATE SET at = EXCLUDED.at, as_of = EXCLUDED.as_of, error = EXCLUDED.error;",
+            [Text(run.Source), Text(FormatTime(run.At)), Text(FormatTime(run.AsOf)), Text(run.Error)],
+            cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<SourceRun>> GetRunsAsync(CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT source, at, as_of, error FROM runs ORDER BY source;",
+            [],
+            r => new SourceRun(r.GetString(0), ParseTime(r.GetString(1))!.Value, ParseTime(r.GetString(2))!.Value, r.IsDBNull(3) ? null : r.GetString(3)),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<QuarantineItem>> GetQuarantineAsync(string source, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT origin, resource_type, reason FROM quarantine WHERE source = $1 ORDER BY seq;",
+            [Text(source)],
+            r => new QuarantineItem(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)),
+            cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _dataSource.DisposeAsync();
+        await _lockSource.DisposeAsync();
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _dataSource.Dispose();
+        _lockSource.Dispose();
+    }
+
+    // Times are stored as SQLite stores them: UTC ISO 8601 with a fixed width, so text order (collation "C") is time order.
+    private static string? FormatTime(DateTimeOffset? time) =>
+        time?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset? ParseTime(string? text) =>
+        text is null ? null : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+
+    /// <summary>A 64-bit advisory-lock key for a purpose and its parts: the first 8 bytes of their SHA-256, the same in every process.</summary>
+    private static long StableKey(string purpose, params string[] parts)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("fhirbridge:" + purpose + "\n" + string.Join('\n', parts)));
+        return BinaryPrimitives.ReadInt64BigEndian(hash);
+    }
+
+    private static OutboxItem ReadOutbox(NpgsqlDataReader r) =>
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt32(5), r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))
+        {
+            CreatedAt = ParseTime(r.IsDBNull(8) ? null : r.GetString(8)),
+            LastAttemptAt = ParseTime(r.IsDBNull(9) ? null : r.GetString(9)),
+            SentAt = ParseTime(r.IsDBNull(10) ? null : r.GetString(10)),
+            DeadAt = ParseTime(r.IsDBNull(11) ? null : r.GetString(11)),
+            ReplayOf = r.IsDBNull(12) ? null : r.GetInt64(12),
+            ReplayedBy = r.IsDBNull(13) ? null : r.GetInt64(13),
+        };
+
+    /// <summary>One replay inside the caller's transaction; see <see cref="IStateStore.ReplayOutboxAsync"/>.</summary>
+    private async Task<OutboxReplay> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long id, CancellationToken cancellationToken)
+    {
+        // FOR UPDATE: two instances replaying the same dead letter take turns, and the second sees it replayed already.
+        var found = await QueryAsync(
+            connection,
+            tx,
+            "SELECT source, subject_key, state, replayed_by FROM outbox WHERE id = $1 FOR UPDATE;",
+            [Bigint(id)],
+            r => (Source: r.GetString(0), SubjectKey: r.GetString(1), State: r.GetString(2), ReplayedBy: r.IsDBNull(3) ? (long?)null : r.GetInt64(3)),
+            cancellationToken);
+        if (found.Count == 0)
+        {
+            return new OutboxReplay(id, null, null, null, string.Create(CultureInfo.InvariantCulture, $"outbox item {id} does not exist"));
+        }
+
+        var (source, subjectKey, state, replayedBy) = found[0];
+        string? Refused(string why) => string.Create(CultureInfo.InvariantCulture, $"outbox item {id} {why}");
+        if (state != OutboxState.Dead)
+        {
+            return new OutboxReplay(id, null, source, subjectKey, Refused($"is {state}, not a dead letter"));
+        }
+
+        if (replayedBy is { } by)
+        {
+            return new OutboxReplay(id, null, source, subjectKey, Refused(string.Create(CultureInfo.InvariantCulture, $"was replayed already as item {by}")));
+        }
+
+        // Every change set carries the subject's whole state, so a later one (from a recompute, or a replay of a later
+        // one) supersedes it: sending this one after it would put the older state back in the registry.
+        var newer = await QueryAsync(
+            connection,
+            tx,
+            """
+            SELECT id, state FROM outbox
+            WHERE source = $1 AND subject_key = $2 AND id > $3 AND (replay_of IS NULL OR replay_of > $3)
+            ORDER BY id DESC LIMIT 1;
+            """,
+            [Text(source), Text(subjectKey), Bigint(id)],
+            r => (Id: r.GetInt64(0), State: r.GetString(1)),
+            cancellationToken);
+        if (newer.Count > 0)
+        {
+            return new OutboxReplay(id, null, source, subjectKey, Refused(string.Create(CultureInfo.InvariantCulture,
+                $"is superseded by item {newer[0].Id} ({newer[0].State}), a later change set for the same subject; replaying it would roll the registry back")));
+        }
+
+        var queued = Convert.ToInt64(
+            await ScalarAsync(
+                connection,
+                tx,
+                """
+                INSERT INTO outbox (source, patient, subject_key, bundle, created_at, replay_of)
+                SELECT source, patient, subject_key, bundle, $2, id FROM outbox WHERE id = $1
+                RETURNING id;
+                """,
+                [Bigint(id), Text(FormatTime(_clock.GetUtcNow()))],
+                cancellationToken),
+            CultureInfo.InvariantCulture);
+        await ExecuteAsync(connection, tx, "UPDATE outbox SET replayed_by = $2 WHERE id = $1;", [Bigint(id), Bigint(queued)], cancellationToken);
+        return new OutboxReplay(id, queued, source, subjectKey, null);
+    }
+
+    private static StoredResource ReadResource(NpgsqlDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5));
+
+    private static void AddLog(NpgsqlBatch write, string source, string? patient, IReadOnlyList<MappingLogEntry> log, string recordedAt)
+    {
+        // recorded_at: when the decision was made, for the admin surface's time filter.
+        foreach (var entry in log)
+        {
+            write.BatchCommands.Add(Statement(
+                "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($1, $2, $3, $4);",
+                Text(source), Text(patient), Text(JsonSerializer.Serialize(entry, LogJson)), Text(recordedAt)));
+        }
+    }
+
+    private static void AddPairs(NpgsqlBatch write, string table, string keyColumn, string valueColumn, string source, IReadOnlyDictionary<string, string> pairs)
+    {
+        foreach (var (key, value) in pairs)
+        {
+            write.BatchCommands.Add(Statement(
+                $"INSERT INTO {table} (source, {keyColumn}, {valueColumn}) VALUES ($1, $2, $3) ON CONFLICT (source, {keyColumn}) DO UPDATE SET {valueColumn} = EXCLUDED.{valueColumn};",
+                Text(source), Text(key), Text(value)));
+        }
+    }
+
+    private static NpgsqlBatchCommand Statement(string sql, params NpgsqlParameter[] parameters)
+    {
+        var statement = new NpgsqlBatchCommand(sql);
+        statement.Parameters.AddRange(parameters);
+        return statement;
+    }
+
+    // Positional parameters, typed, so that a null still has a type PostgreSQL can plan with.
+    private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
+
+    private static NpgsqlParameter TextArray(string[] values) => new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = values };
+
+    private static NpgsqlParameter Bigint(long value) => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = value };
+
+    private static NpgsqlParameter Integer(int value) => new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = value };
+
+    private static NpgsqlParameter Bool(bool value) => new() { NpgsqlDbType = NpgsqlDbType.Boolean, Value = value };
+
+    // SQLite reads a negative LIMIT as no limit; PostgreSQL refuses one, and reads LIMIT NULL as no limit.
+    private static NpgsqlParameter Limit(int limit) => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = limit < 0 ? DBNull.Value : (long)limit };
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, IReadOnlyList<NpgsqlParameter> parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection, tx);
+        foreach (var parameter in parameters)
+        {
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, tx, sql, parameters);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, tx, sql, parameters);
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<T>> QueryAsync<T>(NpgsqlConnection connection, NpgsqlTransaction? tx, string sql, IReadOnlyList<NpgsqlParameter> parameters, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, tx, sql, parameters);
+        var result = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(read(reader));
+        }
+
+        return result;
+    }
+
+    private async Task ExecuteAsync(string sql, IReadOnlyList<NpgsqlParameter> parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await ExecuteAsync(connection, null, sql, parameters, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, IReadOnlyList<NpgsqlParameter> parameters, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await QueryAsync(connection, null, sql, parameters, read, cancellationToken);
+    }
+
+    private async Task<string?> SingleStringAsync(string sql, string source, string key, CancellationToken cancellationToken)
+    {
+        var rows = await QueryAsync(sql, [Text(source), Text(key)], r => r.GetString(0), cancellationToken);
+        return rows.Count == 0 ? null : rows[0];
+    }
+}
