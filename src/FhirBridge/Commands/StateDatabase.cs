@@ -70,6 +70,12 @@ internal static class StateDatabase
             await store.DisposeAsync();
             throw new CliError($"cannot open the PostgreSQL state database ({setting}): {e.Message}");
         }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            // What Npgsql throws on opening when the connection string lacks what it needs (no Host, say).
+            await store.DisposeAsync();
+            throw new CliError($"the PostgreSQL state database's connection string is not usable ({setting}); it must name the server (Host=...)");
+        }
     }
 
     /// <summary>Setting overrides (<c>--FhirBridge:Key=value</c> or <c>--FhirBridge:Key value</c>); anything else is a mistake.</summary>
