@@ -174,7 +174,7 @@ internal static class RunCommand
         var (sent, dead, pending) = await push.PushPendingAsync(cancellationToken);
         var verb = options.Registry.Kind == RegistryKind.Fhir ? "sent to" : "written to";
         await output.WriteLineAsync(string.Create(ci, $"registry   {sent} change sets {verb} {push.Destination}; {dead} dead letters, {pending} pending"));
-        await output.WriteLineAsync($"state      {options.Storage.ConnectionString}");
+        await output.WriteLineAsync($"state      {StateDescription(options.Storage)}");
         await output.WriteLineAsync(string.Create(ci, $"study {report.Study}, as of {report.AsOf.ToString("uuuu-MM-dd'T'HH:mm:sso<+HH:mm>", ci)}; quarantined in store {report.Quarantined.Count}"));
         ReportSummary.Write(output, report);
         if (reportFile is not null)
@@ -191,6 +191,14 @@ internal static class RunCommand
 
         return 0;
     }
+
+    // Where the state is, without what a connection string can hold besides (a PostgreSQL password).
+    private static string StateDescription(StorageOptions storage) => storage.Provider switch
+    {
+        StorageProvider.PostgreSql when new Npgsql.NpgsqlConnectionStringBuilder(storage.ConnectionString) is var b =>
+            string.Create(CultureInfo.InvariantCulture, $"PostgreSQL {b.Host}:{b.Port}/{b.Database ?? b.Username}"),
+        _ => storage.ConnectionString,
+    };
 
     // Progress<T> posts to the thread pool, so a late report could land after the line is cleared; this one reports inline.
     private sealed class ImmediateProgress(Action<string> report) : IProgress<string>

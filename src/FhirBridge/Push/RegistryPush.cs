@@ -14,6 +14,9 @@ public sealed class RegistryPush : IDisposable
 {
     // Jobs of several sources may finish together: one push at a time in this process, so no change set is read as
     // pending and sent twice concurrently (several processes are the clustering issue's concern).
+    /// <summary>The store lock held while pushing.</summary>
+    public const string PushLock = "registry-push";
+
     private readonly SemaphoreSlim _one = new(1, 1);
     private readonly IStateStore _store;
     private readonly IRegistrySink _sink;
@@ -60,6 +63,10 @@ public sealed class RegistryPush : IDisposable
         await _one.WaitAsync(cancellationToken);
         try
         {
+            // Change sets of one subject must reach the registry in the order they were made, so one push at a time
+            // across every instance sharing the store (a clustered service, or a `run --once` beside it) as well as in
+            // this process. The holder drains everything pending, including what was queued while this one waited.
+            await using var pushing = await AcquirePushLockAsync(cancellationToken);
             using var span = FhirBridgeTelemetry.Spans.StartActivity("fhirbridge.push");
             var (sent, dead) = await PushAsync(cancellationToken);
             var counts = await _store.GetOutboxCountsAsync(cancellationToken);
@@ -76,6 +83,19 @@ public sealed class RegistryPush : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _one.Dispose();
+
+    private async Task<IAsyncDisposable> AcquirePushLockAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await _store.TryAcquireLockAsync(PushLock, cancellationToken) is { } held)
+            {
+                return held;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), _clock, cancellationToken);
+        }
+    }
 
     private async Task<(int Sent, int Dead)> PushAsync(CancellationToken cancellationToken)
     {

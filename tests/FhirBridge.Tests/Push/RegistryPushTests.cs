@@ -63,6 +63,25 @@ public sealed class RegistryPushTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PushPending_AnotherInstanceIsPushing_WaitsForItsLockThenSendsInOrder()
+    {
+        await QueueAsync("s1", "s2");
+        var sink = new ScriptedSink();
+        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, TimeProvider.System);
+        var elsewhere = await _store.TryAcquireLockAsync(RegistryPush.PushLock, default);
+        Assert.NotNull(elsewhere);
+
+        var pushing = push.PushPendingAsync(default);
+        await Task.Delay(TimeSpan.FromMilliseconds(700));
+
+        Assert.False(pushing.IsCompleted);
+        Assert.Empty(sink.Sent);
+        await elsewhere.DisposeAsync();
+        Assert.Equal((2, 0, 0), await pushing.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(["s1", "s2"], sink.Sent);
+    }
+
+    [Fact]
     public async Task PushPending_ResourceFailsItsProfile_NotSentDeadLetteredWithEveryViolation()
     {
         // A registry Patient that carries a name and a full birth date: two things the profile forbids.

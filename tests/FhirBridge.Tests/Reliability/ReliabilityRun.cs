@@ -63,11 +63,12 @@ internal static partial class ReliabilityRun
     /// <summary>A settings file in its own folder (state beside it) reading <paramref name="hospitals"/> into <paramref name="registry"/>.</summary>
     public static string Config(
         string folder, IReadOnlyList<(string Name, Uri BaseUrl)> hospitals, Uri registry, int registryTimeoutSeconds = 10, int sourceTimeoutSeconds = 30,
-        string? storage = null, string extra = "", string sourceAuth = """{ "Kind": "None" }""")
+        string? storage = null, string extra = "", string sourceAuth = """{ "Kind": "None" }""",
+        string schedule = "0 0/15 * * * ?")
     {
         Directory.CreateDirectory(folder);
         var sources = string.Join(",\n", hospitals.Select(h => $$"""
-            { "Name": "{{h.Name}}", "Kind": "Rest", "BaseUrl": "{{h.BaseUrl}}", "TimeZone": "Asia/Shanghai", "PageSize": 50, "TimeoutSeconds": {{sourceTimeoutSeconds}}, "Schedule": "0/5 * * * * ?", "Auth": {{sourceAuth}} }
+            { "Name": "{{h.Name}}", "Kind": "Rest", "BaseUrl": "{{h.BaseUrl}}", "TimeZone": "Asia/Shanghai", "PageSize": 50, "TimeoutSeconds": {{sourceTimeoutSeconds}}, "Schedule": "{{schedule}}", "Auth": {{sourceAuth}} }
             """));
         var path = Path.Combine(folder, "appsettings.json");
         File.WriteAllText(path, $$"""

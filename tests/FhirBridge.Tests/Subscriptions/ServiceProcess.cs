@@ -13,6 +13,7 @@ internal sealed partial class ServiceProcess : IDisposable
 {
     private readonly Process _process;
     private readonly ConcurrentQueue<string> _lines = new();
+    private readonly ConcurrentQueue<(DateTime At, string Line)> _timed = new();
 
     private ServiceProcess(Process process) => _process = process;
 
@@ -22,10 +23,16 @@ internal sealed partial class ServiceProcess : IDisposable
 
     public string Log => string.Join('\n', _lines);
 
-    public static async Task<ServiceProcess> StartAsync(string config, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Every line with the time this test received it (UTC), in order.</summary>
+    public IReadOnlyList<(DateTime At, string Line)> TimedLines => [.. _timed];
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<ServiceProcess> StartAsync(string config, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { Fhirbridge.ExecutablePath, "run", "--config", config, "--Urls=http://127.0.0.1:0" })
+        foreach (var argument in (string[])[Fhirbridge.ExecutablePath, "run", "--config", config, "--Urls=http://127.0.0.1:0", .. arguments])
         {
             start.ArgumentList.Add(argument);
         }
@@ -86,6 +93,13 @@ internal sealed partial class ServiceProcess : IDisposable
         }
     }
 
+    /// <summary>Ends the process at once (<c>SIGKILL</c>), as a crash or the OOM killer would.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
@@ -101,6 +115,7 @@ internal sealed partial class ServiceProcess : IDisposable
     {
         if (line is not null)
         {
+            _timed.Enqueue((DateTime.UtcNow, line));
             _lines.Enqueue(line);
         }
     }
