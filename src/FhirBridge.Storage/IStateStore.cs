@@ -73,6 +73,9 @@ public interface IStateStore
     /// <summary>Counts of the outbox by state.</summary>
     Task<IReadOnlyDictionary<string, int>> GetOutboxCountsAsync(CancellationToken cancellationToken);
 
+    /// <summary>How many dead letters have not been replayed yet: the ones waiting for an admin.</summary>
+    Task<int> CountDeadLettersToReplayAsync(CancellationToken cancellationToken);
+
     /// <summary>Outbox items, newest first.</summary>
     /// <param name="state">One of <see cref="OutboxState.All"/>, or null for every state.</param>
     /// <param name="limit">The most items returned.</param>

@@ -85,8 +85,11 @@ public abstract class OutboxTests : IAsyncLifetime
         await _store.MarkOutboxFailedAsync(id, "412 Precondition Failed: error conflict: 2 matches", dead: true, default);
         _clock.Advance(TimeSpan.FromHours(1));
 
+        Assert.Equal(1, await _store.CountDeadLettersToReplayAsync(default));
+
         var replay = await _store.ReplayOutboxAsync(id, default);
 
+        Assert.Equal(0, await _store.CountDeadLettersToReplayAsync(default)); // still dead, but replayed: nothing for an admin
         Assert.Equal((id, Source, "s1", (string?)null), (replay.Id, replay.Source, replay.SubjectKey, replay.Refusal));
         var copy = await ItemAsync(replay.QueuedId!.Value);
         var original = await ItemAsync(id);

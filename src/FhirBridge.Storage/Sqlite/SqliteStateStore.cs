@@ -353,6 +353,10 @@ public sealed partial class SqliteStateStore : IStateStore
     }
 
     /// <inheritdoc />
+    public async Task<int> CountDeadLettersToReplayAsync(CancellationToken cancellationToken) =>
+        (await QueryAsync("SELECT COUNT(*) FROM outbox WHERE state = 'dead' AND replayed_by IS NULL;", _ => { }, r => r.GetInt32(0), cancellationToken))[0];
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<OutboxItem>> GetOutboxAsync(string? state, int limit, CancellationToken cancellationToken)
     {
         if (state is not null && !OutboxState.All.Contains(state))

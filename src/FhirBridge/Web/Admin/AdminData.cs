@@ -21,7 +21,7 @@ public sealed class AdminData(IStateStore store, FhirBridgeOptions options, ISub
         var watermarks = (await store.GetWatermarksAsync(cancellationToken)).ToLookup(w => w.SourceName, StringComparer.Ordinal);
         var subjects = await store.GetSubjectsAsync(cancellationToken);
         var outbox = await store.GetOutboxCountsAsync(cancellationToken);
-        var dead = (await store.GetOutboxAsync(OutboxState.Dead, int.MaxValue, cancellationToken)).Count(i => i.ReplayedBy is null);
+        var dead = await store.CountDeadLettersToReplayAsync(cancellationToken);
         var kinds = options.Sources.ToDictionary(s => s.Name, s => s.Kind.ToString(), StringComparer.Ordinal);
         var names = options.Sources.Select(s => s.Name).Concat(runs.Keys.Where(k => !kinds.ContainsKey(k)).Order(StringComparer.Ordinal));
         var sources = new List<SourceStatus>();
