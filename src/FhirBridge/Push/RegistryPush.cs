@@ -89,9 +89,18 @@ public sealed class RegistryPush : IDisposable
                 return (sent, dead);
             }
 
-            foreach (var item in batch)
+            // The profile check is a pure function of the Bundle text and the costliest step (FHIRPath over every
+            // resource): the whole batch is checked ahead on every core, then sent strictly in order as before.
+            var violations = new string?[batch.Count];
+            if (_validation is { } validation)
             {
-                switch (await SendWithRetriesAsync(item, cancellationToken))
+                Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => violations[i] = validation.Check(batch[i].Bundle));
+            }
+
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var item = batch[i];
+                switch (await SendWithRetriesAsync(item, violations[i], cancellationToken))
                 {
                     case Outcome.Sent:
                         sent++;
@@ -109,10 +118,10 @@ public sealed class RegistryPush : IDisposable
         }
     }
 
-    private async Task<Outcome> SendWithRetriesAsync(OutboxItem item, CancellationToken cancellationToken)
+    private async Task<Outcome> SendWithRetriesAsync(OutboxItem item, string? profileViolations, CancellationToken cancellationToken)
     {
         // A resource that fails its profile is never sent: the change set goes to the dead letters with every violation.
-        if (_validation?.Check(item.Bundle) is { } violations)
+        if (profileViolations is { } violations)
         {
             await _store.MarkOutboxFailedAsync(item.Id, violations, dead: true, cancellationToken);
             _metrics?.Failed("push", item.Source);
