@@ -90,15 +90,19 @@ public sealed class RegistryPush : IDisposable
             }
 
             // The profile check is a pure function of the Bundle text and the costliest step (FHIRPath over every
-            // resource): the whole batch is checked ahead on every core, then sent strictly in order as before.
+            // resource): a few change sets at a time are checked ahead on every core, then sent strictly in order as
+            // before. A few, not the whole batch, so change sets keep flowing to the sink while the rest are checked.
             var violations = new string?[batch.Count];
-            if (_validation is { } validation)
-            {
-                Parallel.For(0, batch.Count, new ParallelOptions { CancellationToken = cancellationToken }, i => violations[i] = validation.Check(batch[i].Bundle));
-            }
-
+            var checkedUpTo = 0;
             for (var i = 0; i < batch.Count; i++)
             {
+                if (i == checkedUpTo && _validation is { } validation)
+                {
+                    var from = i;
+                    checkedUpTo = Math.Min(batch.Count, i + (2 * Environment.ProcessorCount));
+                    Parallel.For(from, checkedUpTo, new ParallelOptions { CancellationToken = cancellationToken }, j => violations[j] = validation.Check(batch[j].Bundle));
+                }
+
                 var item = batch[i];
                 switch (await SendWithRetriesAsync(item, violations[i], cancellationToken))
                 {
