@@ -47,7 +47,8 @@ public interface IStateStore
 
     /// <summary>
     /// Commits one patient's recompute in one transaction: replaces their projection and mapping-log entries, enqueues
-    /// the change sets, and clears their dirty mark unless it changed again since <paramref name="generation"/>.
+    /// the change sets, and clears their dirty mark unless it changed again since <paramref name="generation"/>. Removes
+    /// their stored detection (<see cref="GetDetectionsAsync"/>), which this call does not carry.
     /// </summary>
     Task CommitRecomputeAsync(
         string source,
@@ -57,6 +58,16 @@ public interface IStateStore
         IReadOnlyList<(string SubjectKey, string Bundle)> changeSets,
         IReadOnlyList<MappingLogEntry> log,
         CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Commits several patients' recomputes in ONE transaction, each as <see cref="CommitRecomputeAsync"/> does (and
+    /// replacing the patient's stored detection with <see cref="RecomputeCommit.Detection"/>): all of them or none, so a
+    /// crash loses nothing and repeats nothing, at one commit per batch instead of per patient.
+    /// </summary>
+    Task CommitRecomputesAsync(string source, IReadOnlyList<RecomputeCommit> commits, CancellationToken cancellationToken);
+
+    /// <summary>The stored detections of a source's patients (see <see cref="RecomputeCommit.Detection"/>), in patient id order (ordinal).</summary>
+    IAsyncEnumerable<StoredDetection> GetDetectionsAsync(string source, CancellationToken cancellationToken);
 
     /// <summary>Replaces the mapping-log entries of the source's shared resources (Locations, Organizations), recomputed every run.</summary>
     Task ReplaceSharedLogAsync(string source, IReadOnlyList<MappingLogEntry> log, CancellationToken cancellationToken);

@@ -50,19 +50,37 @@ public sealed class DetectionReport
     /// <summary>Adds one patient's detection.</summary>
     public void Add(PatientDetection detection)
     {
+        var (subjects, excluded) = EntriesOf(detection);
+        Add(subjects, excluded);
+    }
+
+    /// <summary>Adds one patient's lines, as <see cref="EntriesOf"/> made them (for results stored by an earlier run).</summary>
+    public void Add(IEnumerable<SubjectEntry> subjects, IEnumerable<ExcludedEntry> excluded)
+    {
+        _subjects.AddRange(subjects);
+        _excluded.AddRange(excluded);
+    }
+
+    /// <summary>The report lines of one patient's detection: their subjects, then their exclusions in the order the report adds them.</summary>
+    public static (IReadOnlyList<SubjectEntry> Subjects, IReadOnlyList<ExcludedEntry> Excluded) EntriesOf(PatientDetection detection)
+    {
+        ArgumentNullException.ThrowIfNull(detection);
+        var subjects = new List<SubjectEntry>();
+        var excluded = new List<ExcludedEntry>();
         foreach (var s in detection.Subjects)
         {
-            _subjects.Add(new SubjectEntry(
+            subjects.Add(new SubjectEntry(
                 s.Patient.ToString(),
                 s.Index.Key.ToString(),
                 s.IndexStart,
                 s.Cohort,
                 s.Outcome,
                 [.. s.Returns.Select(r => new ReturnEntry(r.Procedure.ToString(), r.DaysAfterIndex))]));
-            _excluded.AddRange(s.Candidates.Where(c => !c.Counted).Select(c => new ExcludedEntry(c.Procedure.ToString(), s.Index.Key.ToString(), c.ExclusionReason!)));
+            excluded.AddRange(s.Candidates.Where(c => !c.Counted).Select(c => new ExcludedEntry(c.Procedure.ToString(), s.Index.Key.ToString(), c.ExclusionReason!)));
         }
 
-        _excluded.AddRange(detection.Refused.Select(r => new ExcludedEntry(r.Procedure.ToString(), null, r.Reason)));
+        excluded.AddRange(detection.Refused.Select(r => new ExcludedEntry(r.Procedure.ToString(), null, r.Reason)));
+        return (subjects, excluded);
     }
 
     /// <summary>Adds a quarantined input.</summary>

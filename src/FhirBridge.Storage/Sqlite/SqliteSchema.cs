@@ -51,5 +51,11 @@ internal static class SqliteSchema
         ALTER TABLE mapping_log ADD COLUMN recorded_at TEXT;
         CREATE INDEX mapping_log_recorded ON mapping_log (recorded_at);
         """,
+
+        // 4: each patient's detection as of their last recompute, so a full report reads results instead of judging
+        // every patient again.
+        """
+        CREATE TABLE detections (source TEXT NOT NULL, patient TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (source, patient));
+        """,
     ];
 }

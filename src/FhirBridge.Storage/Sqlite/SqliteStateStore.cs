@@ -232,69 +232,89 @@ public sealed partial class SqliteStateStore : IStateStore
             cancellationToken);
 
     /// <inheritdoc />
-    public async Task CommitRecomputeAsync(
+    public Task CommitRecomputeAsync(
         string source,
         string patient,
         long? generation,
         IReadOnlyList<ProjectedRecord> projection,
         IReadOnlyList<(string SubjectKey, string Bundle)> changeSets,
         IReadOnlyList<MappingLogEntry> log,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        CommitRecomputesAsync(source, [new RecomputeCommit(patient, generation, projection, changeSets, log, null)], cancellationToken);
+
+    /// <inheritdoc />
+    public async Task CommitRecomputesAsync(string source, IReadOnlyList<RecomputeCommit> commits, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(commits);
+        if (commits.Count == 0)
+        {
+            return;
+        }
+
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
 
-        await using (var delete = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p; DELETE FROM mapping_log WHERE source = $s AND patient = $p;"))
+        // Each statement is prepared once for the whole batch; parameters are rebound per row.
+        await using var delete = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p; DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;");
+        await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);");
+        await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at) VALUES ($s, $p, $k, $b, $t);");
+        await using var logInsert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);");
+        await using var detection = Command(connection, tx, "INSERT INTO detections (source, patient, json) VALUES ($s, $p, $j);");
+        await using var clear = Command(connection, tx, "DELETE FROM dirty WHERE source = $s AND patient = $p AND generation = $g;");
+        var now = FormatTime(_clock.GetUtcNow())!;
+        foreach (var commit in commits)
         {
-            delete.Parameters.AddWithValue("$s", source);
-            delete.Parameters.AddWithValue("$p", patient);
+            var patient = commit.Patient;
+            Bind(delete, ("$s", source), ("$p", patient));
             await delete.ExecuteNonQueryAsync(cancellationToken);
-        }
 
-        await using (var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);"))
-        {
-            foreach (var record in projection)
+            foreach (var record in commit.Projection)
             {
-                insert.Parameters.Clear();
-                insert.Parameters.AddWithValue("$s", source);
-                insert.Parameters.AddWithValue("$p", patient);
-                insert.Parameters.AddWithValue("$k", record.RecordKey);
-                insert.Parameters.AddWithValue("$sk", record.SubjectKey);
-                insert.Parameters.AddWithValue("$h", record.Hash);
-                insert.Parameters.AddWithValue("$j", record.Json);
-                insert.Parameters.AddWithValue("$o", (object?)FormatTime(record.OpenUntil) ?? DBNull.Value);
+                Bind(insert, ("$s", source), ("$p", patient), ("$k", record.RecordKey), ("$sk", record.SubjectKey), ("$h", record.Hash), ("$j", record.Json), ("$o", FormatTime(record.OpenUntil)));
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
-        }
 
-        await using (var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at) VALUES ($s, $p, $k, $b, $t);"))
-        {
-            var now = FormatTime(_clock.GetUtcNow());
-            foreach (var (subjectKey, bundle) in changeSets)
+            foreach (var (subjectKey, bundle) in commit.ChangeSets)
             {
-                enqueue.Parameters.Clear();
-                enqueue.Parameters.AddWithValue("$s", source);
-                enqueue.Parameters.AddWithValue("$p", patient);
-                enqueue.Parameters.AddWithValue("$k", subjectKey);
-                enqueue.Parameters.AddWithValue("$b", bundle);
-                enqueue.Parameters.AddWithValue("$t", now);
+                Bind(enqueue, ("$s", source), ("$p", patient), ("$k", subjectKey), ("$b", bundle), ("$t", now));
                 await enqueue.ExecuteNonQueryAsync(cancellationToken);
             }
-        }
 
-        await InsertLogAsync(connection, tx, source, patient, log, FormatTime(_clock.GetUtcNow())!, cancellationToken);
+            // recorded_at (migration 3): when the decision was made, for the admin surface's time filter.
+            foreach (var entry in commit.Log)
+            {
+                Bind(logInsert, ("$s", source), ("$p", patient), ("$e", JsonSerializer.Serialize(entry, LogJson)), ("$r", now));
+                await logInsert.ExecuteNonQueryAsync(cancellationToken);
+            }
 
-        if (generation is { } g)
-        {
-            // Only if nothing arrived for this patient since we read them: otherwise they stay dirty for the next pass.
-            await using var clear = Command(connection, tx, "DELETE FROM dirty WHERE source = $s AND patient = $p AND generation = $g;");
-            clear.Parameters.AddWithValue("$s", source);
-            clear.Parameters.AddWithValue("$p", patient);
-            clear.Parameters.AddWithValue("$g", g);
-            await clear.ExecuteNonQueryAsync(cancellationToken);
+            if (commit.Detection is { } json)
+            {
+                Bind(detection, ("$s", source), ("$p", patient), ("$j", json));
+                await detection.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            if (commit.Generation is { } g)
+            {
+                // Only if nothing arrived for this patient since we read them: otherwise they stay dirty for the next pass.
+                Bind(clear, ("$s", source), ("$p", patient), ("$g", g));
+                await clear.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
 
         await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StoredDetection> GetDetectionsAsync(string source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = Command(connection, null, "SELECT patient, json FROM detections WHERE source = $s ORDER BY patient;");
+        command.Parameters.AddWithValue("$s", source);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new StoredDetection(reader.GetString(0), reader.GetString(1));
+        }
     }
 
     /// <inheritdoc />
@@ -558,6 +578,15 @@ public sealed partial class SqliteStateStore : IStateStore
             upsert.Parameters.AddWithValue("$k", key);
             upsert.Parameters.AddWithValue("$v", value);
             await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    private static void Bind(SqliteCommand command, params ReadOnlySpan<(string Name, object? Value)> values)
+    {
+        command.Parameters.Clear();
+        foreach (var (name, value) in values)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
     }
 

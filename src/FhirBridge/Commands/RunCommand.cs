@@ -164,7 +164,7 @@ internal static class RunCommand
                 : string.Create(ci, $"read {pulled.ResourcesByType.Values.Sum()} resources ({string.Join(", ", pulled.ResourcesByType.Select(kv => $"{kv.Key} {kv.Value}"))}), {pulled.Stored} new or changed");
             await output.WriteLineAsync(string.Create(ci,
                 $"source     {source.Name}: {read}, {pulled.Quarantined} quarantined ({result.PullTime.TotalSeconds:0.0} s); recomputed {result.Recomputed!.Patients} patients, {result.Recomputed.ChangeSets} change sets ({result.RecomputeTime.TotalSeconds:0.0} s)"));
-            await recompute.JudgeAllAsync(source, judgedAt, report.Add, cancellationToken);
+            await recompute.ReportAllAsync(source, judgedAt, report, cancellationToken);
             foreach (var q in await store.GetQuarantineAsync(source.Name, cancellationToken))
             {
                 report.Add(new Ingest.IngestResult(q.Origin, q.ResourceType, null, q.Reason));

@@ -1,0 +1,22 @@
+using FhirBridge.MappingLog;
+using FhirBridge.Reconcile;
+
+namespace FhirBridge.Storage;
+
+/// <summary>One patient's recompute, as <see cref="IStateStore.CommitRecomputesAsync"/> commits it.</summary>
+/// <param name="Patient">The patient id.</param>
+/// <param name="Generation">The dirty generation read; the dirty mark is cleared only if it is still this one (null: leave it).</param>
+/// <param name="Projection">The registry records now handed over; replaces the patient's projection.</param>
+/// <param name="ChangeSets">The change sets to enqueue, in order.</param>
+/// <param name="Log">The patient's mapping-log entries; replace theirs.</param>
+/// <param name="Detection">
+/// The patient's detection as the service stores it for reports (opaque JSON); replaces the stored one, and null removes
+/// it, so a report never reads a result older than the patient's last recompute.
+/// </param>
+public sealed record RecomputeCommit(
+    string Patient,
+    long? Generation,
+    IReadOnlyList<ProjectedRecord> Projection,
+    IReadOnlyList<(string SubjectKey, string Bundle)> ChangeSets,
+    IReadOnlyList<MappingLogEntry> Log,
+    string? Detection);
