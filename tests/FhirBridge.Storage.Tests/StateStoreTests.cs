@@ -39,6 +39,40 @@ public abstract class StateStoreTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task CommitRecomputes_Batch_StoresEachPatientsDetectionClearsOnlyUnchangedMarksAndQueuesInOrder()
+    {
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1"), Procedure("op2", "1", "p2")] }, default);
+        var read = (await _store.GetDirtyPatientsAsync(Source, 10, default)).ToDictionary(d => d.Patient, d => d.Generation);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op3", "1", "p2")] }, default); // p2 changes again meanwhile
+
+        await _store.CommitRecomputesAsync(Source,
+        [
+            new RecomputeCommit("p2", read["p2"], [], [("s2", "{\"b\":2}")], [], "{\"d\":2}"),
+            new RecomputeCommit("p1", read["p1"], [], [("s1", "{\"b\":1}")], [], "{\"d\":1}"),
+        ], default);
+
+        Assert.Equal(["p2"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+        Assert.Equal(["s2", "s1"], (await _store.GetPendingOutboxAsync(10, default)).Select(i => i.SubjectKey));
+        var detections = new List<StoredDetection>();
+        await foreach (var detection in _store.GetDetectionsAsync(Source, default))
+        {
+            detections.Add(detection);
+        }
+
+        Assert.Equal([new StoredDetection("p1", "{\"d\":1}"), new StoredDetection("p2", "{\"d\":2}")], detections);
+
+        // A recompute without a detection removes the stored one: a report never reads a result older than the patient's last recompute.
+        await _store.CommitRecomputeAsync(Source, "p1", null, [], [], [], default);
+        var left = new List<string>();
+        await foreach (var detection in _store.GetDetectionsAsync(Source, default))
+        {
+            left.Add(detection.Patient);
+        }
+
+        Assert.Equal(["p2"], left);
+    }
+
+    [StoreFact]
     public async Task Ingest_OlderOrSameVersion_IsKeptOutAndDoesNotDirtyThePatient()
     {
         await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", json: "{\"v\":2}")] }, default);

@@ -57,5 +57,12 @@ internal static class PostgresSchema
         CREATE TABLE runs (
             source text COLLATE "C" PRIMARY KEY, at text COLLATE "C" NOT NULL, as_of text COLLATE "C" NOT NULL, error text);
         """,
+
+        // 2 (SQLite's 4): each patient's detection as of their last recompute, so a full report reads results
+        // instead of judging every patient again.
+        """
+        CREATE TABLE detections (
+            source text COLLATE "C" NOT NULL, patient text COLLATE "C" NOT NULL, json text NOT NULL, PRIMARY KEY (source, patient));
+        """,
     ];
 }

@@ -250,54 +250,87 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
             cancellationToken);
 
     /// <inheritdoc />
-    public async Task CommitRecomputeAsync(
+    public Task CommitRecomputeAsync(
         string source,
         string patient,
         long? generation,
         IReadOnlyList<ProjectedRecord> projection,
         IReadOnlyList<(string SubjectKey, string Bundle)> changeSets,
         IReadOnlyList<MappingLogEntry> log,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        CommitRecomputesAsync(source, [new RecomputeCommit(patient, generation, projection, changeSets, log, null)], cancellationToken);
+
+    /// <inheritdoc />
+    public async Task CommitRecomputesAsync(string source, IReadOnlyList<RecomputeCommit> commits, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(projection);
-        ArgumentNullException.ThrowIfNull(changeSets);
-        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(commits);
+        if (commits.Count == 0)
+        {
+            return;
+        }
+
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
 
         // Two instances recomputing one patient take turns: each replaces the other's projection whole, instead of
-        // both deleting it and then colliding on its keys.
-        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1);", [Bigint(StableKey("recompute", source, patient))], cancellationToken);
+        // both deleting it and then colliding on its keys. Locks are taken in patient order, so two batches sharing
+        // patients cannot wait on each other in a cycle.
+        foreach (var patient in commits.Select(c => c.Patient).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1);", [Bigint(StableKey("recompute", source, patient))], cancellationToken);
+        }
 
         // One round trip; batch statements run in order, so outbox ids and log positions follow the lists' order.
         await using var write = new NpgsqlBatch(connection, tx);
-        write.BatchCommands.Add(Statement("DELETE FROM projection WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
-        write.BatchCommands.Add(Statement("DELETE FROM mapping_log WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
-        foreach (var record in projection)
-        {
-            write.BatchCommands.Add(Statement(
-                "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($1, $2, $3, $4, $5, $6, $7);",
-                Text(source), Text(patient), Text(record.RecordKey), Text(record.SubjectKey), Text(record.Hash), Text(record.Json), Text(FormatTime(record.OpenUntil))));
-        }
-
         var now = FormatTime(_clock.GetUtcNow());
-        foreach (var (subjectKey, bundle) in changeSets)
+        foreach (var commit in commits)
         {
-            write.BatchCommands.Add(Statement(
-                "INSERT INTO outbox (source, patient, subject_key, bundle, created_at) VALUES ($1, $2, $3, $4, $5);",
-                Text(source), Text(patient), Text(subjectKey), Text(bundle), Text(now)));
-        }
+            var patient = commit.Patient;
+            write.BatchCommands.Add(Statement("DELETE FROM projection WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
+            write.BatchCommands.Add(Statement("DELETE FROM mapping_log WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
+            write.BatchCommands.Add(Statement("DELETE FROM detections WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
+            foreach (var record in commit.Projection)
+            {
+                write.BatchCommands.Add(Statement(
+                    "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($1, $2, $3, $4, $5, $6, $7);",
+                    Text(source), Text(patient), Text(record.RecordKey), Text(record.SubjectKey), Text(record.Hash), Text(record.Json), Text(FormatTime(record.OpenUntil))));
+            }
 
-        AddLog(write, source, patient, log, FormatTime(_clock.GetUtcNow())!);
+            foreach (var (subjectKey, bundle) in commit.ChangeSets)
+            {
+                write.BatchCommands.Add(Statement(
+                    "INSERT INTO outbox (source, patient, subject_key, bundle, created_at) VALUES ($1, $2, $3, $4, $5);",
+                    Text(source), Text(patient), Text(subjectKey), Text(bundle), Text(now)));
+            }
 
-        if (generation is { } g)
-        {
-            // Only if nothing arrived for this patient since we read them: otherwise they stay dirty for the next pass.
-            write.BatchCommands.Add(Statement("DELETE FROM dirty WHERE source = $1 AND patient = $2 AND generation = $3;", Text(source), Text(patient), Bigint(g)));
+            AddLog(write, source, patient, commit.Log, now!);
+            if (commit.Detection is { } json)
+            {
+                write.BatchCommands.Add(Statement("INSERT INTO detections (source, patient, json) VALUES ($1, $2, $3);", Text(source), Text(patient), Text(json)));
+            }
+
+            if (commit.Generation is { } g)
+            {
+                // Only if nothing arrived for this patient since we read them: otherwise they stay dirty for the next pass.
+                write.BatchCommands.Add(Statement("DELETE FROM dirty WHERE source = $1 AND patient = $2 AND generation = $3;", Text(source), Text(patient), Bigint(g)));
+            }
         }
 
         await write.ExecuteNonQueryAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<StoredDetection> GetDetectionsAsync(string source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT patient, json FROM detections WHERE source = $1 ORDER BY patient;", connection);
+        command.Parameters.Add(Text(source));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return new StoredDetection(reader.GetString(0), reader.GetString(1));
+        }
     }
 
     /// <inheritdoc />
