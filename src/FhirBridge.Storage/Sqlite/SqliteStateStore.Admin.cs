@@ -63,23 +63,7 @@ public sealed partial class SqliteStateStore
             c => c.Parameters.AddWithValue("$d", Decision.Unmapped),
             r => (Code: r.GetString(0), SourceName: r.GetString(1), Resource: r.GetString(2)),
             cancellationToken);
-        return [.. rows
-            .GroupBy(r => r.Code, StringComparer.Ordinal)
-            .Select(g =>
-            {
-                // Codes are logged as system|code; a coding without a system is |code.
-                var bar = g.Key.IndexOf('|', StringComparison.Ordinal);
-                var (system, code) = bar < 0 ? (string.Empty, g.Key) : (g.Key[..bar], g.Key[(bar + 1)..]);
-                return new UnmappedCode(
-                    system,
-                    code,
-                    g.Count(),
-                    [.. g.Select(r => r.SourceName).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
-                    [.. g.Select(r => r.Resource).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Take(examples)]);
-            })
-            .OrderByDescending(u => u.Decisions)
-            .ThenBy(u => u.System, StringComparer.Ordinal)
-            .ThenBy(u => u.Code, StringComparer.Ordinal)];
+        return UnmappedCode.Group(rows, examples);
     }
 
     /// <inheritdoc />
