@@ -19,6 +19,7 @@ public class ProfileCheckBenchmarks
     private List<string> _changeSets = [];
     private List<Bundle> _parsed = [];
     private ProfileValidator _validator = null!;
+    private TransactionValidation _transaction = null!;
     private static readonly FhirJsonDeserializer Deserializer = new();
 
     /// <summary>Splits the bundle and loads the shipped profiles.</summary>
@@ -28,11 +29,25 @@ public class ProfileCheckBenchmarks
         _changeSets = Split(File.ReadAllText(Environment.GetEnvironmentVariable("FHIRBRIDGE_REGISTRY_BUNDLE") ?? "/tmp/cs.json"));
         _parsed = [.. _changeSets.Select(Deserializer.Deserialize<Bundle>)];
         _validator = new ProfileValidator(ProfileSet.Load(Path.Combine(PerPatientBenchmarks.RepositoryRoot(), "profiles")));
+        _transaction = new TransactionValidation(_validator);
     }
 
-    /// <summary>The whole check, as ChangeSetValidation does it: parse and validate, per change set.</summary>
+    /// <summary>The whole check, as ChangeSetValidation does it (TransactionValidation.Validate), per change set.</summary>
     [Benchmark]
-    public int Check() => Run(_changeSets, _validator);
+    public int Check()
+    {
+        var n = 0;
+        foreach (var json in _changeSets)
+        {
+            n += _transaction.Validate(json)!.Count;
+        }
+
+        return n;
+    }
+
+    /// <summary>The strict reference path (before the cheap path): strict read, then every resource validated.</summary>
+    [Benchmark]
+    public int CheckStrictly() => Run(_changeSets, _validator);
 
     /// <summary>Only the validation, on Bundles parsed beforehand.</summary>
     [Benchmark]
@@ -61,8 +76,8 @@ public class ProfileCheckBenchmarks
     }
 
     /// <summary>
-    /// Stopwatch mode (<c>profile-check BUNDLE [ROUNDS]</c>): ms per change set for the whole check, the parse and the
-    /// validation, best of several rounds after a warm-up; one JSON line.
+    /// Stopwatch mode (<c>profile-check BUNDLE [ROUNDS]</c>): ms per change set for the whole check, the strict path,
+    /// the strict parse alone and the validation alone, best of several rounds after a warm-up; one JSON line.
     /// </summary>
     public static string Stopwatch(string bundlePath, int rounds)
     {
@@ -85,10 +100,11 @@ public class ProfileCheckBenchmarks
         }
 
         var check = Best(b.Check);
+        var strict = Best(b.CheckStrictly);
         var parse = Best(b.ParseOnly);
         var validate = Best(b.ValidateOnly);
         var violations = Run(b._changeSets, b._validator);
-        return string.Create(CultureInfo.InvariantCulture, $$"""{"changeSets":{{n}},"resources":{{b._parsed.Sum(x => x.Entry.Count)}},"violations":{{violations}},"checkMsPerChangeSet":{{check:F3}},"parseMsPerChangeSet":{{parse:F3}},"validateMsPerChangeSet":{{validate:F3}}}""");
+        return string.Create(CultureInfo.InvariantCulture, $$"""{"changeSets":{{n}},"resources":{{b._parsed.Sum(x => x.Entry.Count)}},"violations":{{violations}},"checkMsPerChangeSet":{{check:F3}},"strictCheckMsPerChangeSet":{{strict:F3}},"parseMsPerChangeSet":{{parse:F3}},"validateMsPerChangeSet":{{validate:F3}}}""");
     }
 
     private static int Run(List<string> changeSets, ProfileValidator validator)

@@ -15,7 +15,7 @@ namespace FhirBridge.Tests.Conformance;
 /// </summary>
 public class ValidatorReferenceTests
 {
-    private static readonly string Fixtures = Path.Combine(RepositoryPaths.Root, "tests", "FhirBridge.Core.Tests", "Conformance", "Fixtures");
+    internal static readonly string Fixtures = Path.Combine(RepositoryPaths.Root, "tests", "FhirBridge.Core.Tests", "Conformance", "Fixtures");
 
     // Valid codes and shapes the invariants look for, as well as plain junk, so replacements reach every branch.
     private static readonly string[] Replacements = ["x", "", "preliminary", "entered-in-error", "NULLIFY", "follow-up-open", "1970", "2024-03-01", "urn:uuid:6f1b2c3d-0000-4000-8000-000000000009", "Procedure/1"];
@@ -87,7 +87,7 @@ public class ValidatorReferenceTests
     }
 
     /// <summary>Every copy, named by what it changed: one mutation per copy, in document order.</summary>
-    private static IEnumerable<(string Name, JsonNode Copy)> Mutations(JsonNode original)
+    internal static IEnumerable<(string Name, JsonNode Copy)> Mutations(JsonNode original)
     {
         var paths = new List<(string Path, JsonNode Node)>();
         Collect(original, "", paths);
