@@ -27,4 +27,24 @@ internal sealed record ElementRule(
     DataType? Fixed,
     DataType? Pattern,
     IReadOnlyList<ConstraintRule> Constraints,
-    string? ExtensionUrl);
+    string? ExtensionUrl)
+{
+    /// <summary>
+    /// <see cref="Parents"/> and <see cref="Step"/> as plain steps over the instance (what their FHIRPath does,
+    /// without the engine's cost per call), or null where only the FHIRPath can say it (a parent restricted to a
+    /// primitive type).
+    /// </summary>
+    public RuleNavigation? Navigation { get; init; }
+}
+
+/// <summary>The steps from the root to a rule's parents, and the step from a parent to the rule's occurrences.</summary>
+/// <param name="ParentKey">The parents' FHIRPath (empty for the root): rules with the same parents share one walk per instance.</param>
+/// <param name="ParentSteps">Empty when the parent is the root.</param>
+/// <param name="Step">Null for the root element.</param>
+internal sealed record RuleNavigation(string ParentKey, IReadOnlyList<NavigationStep> ParentSteps, NavigationStep? Step);
+
+/// <summary>
+/// One step: the children of that name (<c>`name`</c>), only the extensions with that url
+/// (<c>.where(url = '...')</c>), only the instances of that type or a subtype (<c>.ofType(FHIR.Period)</c>).
+/// </summary>
+internal sealed record NavigationStep(string Name, string? ExtensionUrl, Type? OfType);

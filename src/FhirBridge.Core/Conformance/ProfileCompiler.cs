@@ -57,13 +57,15 @@ internal sealed class ProfileCompiler(Func<string, CompiledExpression> compile)
                 throw Invalid(definition, id, "fixed and pattern values on the root element are not supported");
             }
 
-            return new ElementRule(id, null, null, null, null, null, null, null, constraints, null);
+            return new ElementRule(id, null, null, null, null, null, null, null, constraints, null) { Navigation = new RuleNavigation("", [], null) };
         }
 
         // Walk the id one segment at a time through the model: the parent's segments become the path to the
         // parent instances, the last one the step that finds this element's occurrences under each parent.
         var mapping = root;
         var parentSteps = new List<string>();
+        var parentNav = new List<NavigationStep>();
+        var direct = true;
         for (var i = 1; ; i++)
         {
             var prefix = string.Join('.', segments, 0, i + 1);
@@ -80,8 +82,17 @@ internal sealed class ProfileCompiler(Func<string, CompiledExpression> compile)
                     element.Fixed,
                     element.Pattern,
                     constraints,
-                    nav.ExtensionUrl);
+                    nav.ExtensionUrl)
+                {
+                    Navigation = direct ? new RuleNavigation(string.Join('.', parentSteps), [.. parentNav], new NavigationStep(nav.Name, nav.ExtensionUrl, null)) : null,
+                };
             }
+
+            // The same steps without FHIRPath; a parent restricted to a primitive type keeps the FHIRPath (its ofType
+            // rules for primitives are the engine's own), but no shipped profile has one.
+            var restricted = nav.Types is [var single] ? Model.FindClassMapping(single) : null;
+            direct &= restricted is null || !restricted.IsPrimitive;
+            parentNav.Add(new NavigationStep(nav.Name, nav.ExtensionUrl, restricted?.NativeType));
 
             // Below a choice restricted to one type (performed[x] as Period), only instances of that type have the
             // children the profile constrains; an instance of another type is reported by the choice's own rule.
@@ -146,7 +157,7 @@ internal sealed class ProfileCompiler(Func<string, CompiledExpression> compile)
         var next = types is [var single] ? Model.FindClassMapping(single)
             : property.Choice == ChoiceType.DatatypeChoice ? null
             : property.PropertyTypeMapping;
-        return new Navigation(step, types, next, extensionUrl);
+        return new Navigation(step, property.Name, types, next, extensionUrl);
     }
 
     // Only extension slices are supported, and they are told apart the way FHIR does it for extensions: by url,
@@ -218,5 +229,5 @@ internal sealed class ProfileCompiler(Func<string, CompiledExpression> compile)
     private static InvalidProfileException Invalid(StructureDefinition definition, string id, string message) =>
         new($"{definition.Url}, element {id}: {message}");
 
-    private sealed record Navigation(string Step, IReadOnlyList<string>? Types, ClassMapping? Next, string? ExtensionUrl);
+    private sealed record Navigation(string Step, string Name, IReadOnlyList<string>? Types, ClassMapping? Next, string? ExtensionUrl);
 }

@@ -94,13 +94,56 @@ public sealed class ProfileValidator
     private void Check(CompiledProfile profile, PocoNode root, string resourceType, string pathPrefix, List<ProfileViolation> violations)
     {
         var context = new FhirEvaluationContext();
+
+        // Rules under the same parent (identifier.system, identifier.value) walk to it once per instance.
+        var parentsByKey = new Dictionary<string, List<PocoNode>>(StringComparer.Ordinal);
+        var occurrences = new List<PocoNode>();
         foreach (var rule in profile.Rules)
         {
             var path = pathPrefix + rule.Id[profile.Type.Length..];
-            var parents = rule.Parents is null ? [root] : rule.Parents(root, context).ToList();
+            IReadOnlyList<PocoNode> parents;
+            if (rule.Navigation is not { } navigation)
+            {
+                parents = rule.Parents is null ? [root] : rule.Parents(root, context).ToList();
+            }
+            else if (!parentsByKey.TryGetValue(navigation.ParentKey, out var cached))
+            {
+                cached = [root];
+                foreach (var step in navigation.ParentSteps)
+                {
+                    var next = new List<PocoNode>();
+                    foreach (var node in cached)
+                    {
+                        Select(node, step, next);
+                    }
+
+                    cached = next;
+                }
+
+                parentsByKey[navigation.ParentKey] = cached;
+                parents = cached;
+            }
+            else
+            {
+                parents = cached;
+            }
+
             foreach (var parent in parents)
             {
-                var occurrences = rule.Step is null ? [parent] : rule.Step(parent, context).ToList();
+                occurrences.Clear();
+                if (rule.Step is null)
+                {
+                    occurrences.Add(parent);
+                }
+                else if (rule.Navigation?.Step is { } step)
+                {
+                    Select(parent, step, occurrences);
+                }
+                else
+                {
+                    occurrences.AddRange(rule.Step(parent, context));
+                }
+
                 if (rule.Step is not null)
                 {
                     if (occurrences.Count < rule.Min)
@@ -122,31 +165,54 @@ public sealed class ProfileValidator
         }
     }
 
+    // One navigation step, as its FHIRPath (`name`, .where(url = '...'), .ofType(FHIR.T)) selects, in document order.
+    private static void Select(PocoNode node, NavigationStep step, List<PocoNode> into)
+    {
+        if (node.Child(step.Name) is not { } children)
+        {
+            return;
+        }
+
+        foreach (var child in children)
+        {
+            if (step.ExtensionUrl is { } url && !(child.Poco is Extension extension && string.Equals(extension.Url, url, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            if (step.OfType is { } type && !type.IsInstanceOfType(child.Poco))
+            {
+                continue;
+            }
+
+            into.Add(child);
+        }
+    }
+
     private void CheckInstance(ElementRule rule, PocoNode node, string resourceType, string path, FhirEvaluationContext context, List<ProfileViolation> violations)
     {
-        var location = Location(node);
         if (rule.AllowedTypes is { } allowed && !allowed.Contains(node.Poco.TypeName))
         {
             // Its children and invariants are written for the allowed types: checking them on another type says nothing.
-            violations.Add(new ProfileViolation(resourceType, path, "type", $"{path} must be {string.Join(" or ", allowed)}, found {node.Poco.TypeName} at {location}"));
+            violations.Add(new ProfileViolation(resourceType, path, "type", $"{path} must be {string.Join(" or ", allowed)}, found {node.Poco.TypeName} at {Location(node)}"));
             return;
         }
 
         if (rule.Fixed is { } fixedValue && !IsFixed(node.Poco, fixedValue))
         {
-            violations.Add(new ProfileViolation(resourceType, path, "fixed", $"{path} at {location} differs from the profile's fixed {fixedValue.TypeName}"));
+            violations.Add(new ProfileViolation(resourceType, path, "fixed", $"{path} at {Location(node)} differs from the profile's fixed {fixedValue.TypeName}"));
         }
 
         if (rule.Pattern is { } pattern && !MatchesPattern(node.Poco, pattern))
         {
-            violations.Add(new ProfileViolation(resourceType, path, "pattern", $"{path} at {location} does not match the profile's {pattern.TypeName} pattern"));
+            violations.Add(new ProfileViolation(resourceType, path, "pattern", $"{path} at {Location(node)} does not match the profile's {pattern.TypeName} pattern"));
         }
 
         foreach (var constraint in rule.Constraints)
         {
             if (!Holds(constraint, node, context))
             {
-                violations.Add(new ProfileViolation(resourceType, path, constraint.Key, $"{constraint.Key} failed at {location}: {constraint.Human}"));
+                violations.Add(new ProfileViolation(resourceType, path, constraint.Key, $"{constraint.Key} failed at {Location(node)}: {constraint.Human}"));
             }
         }
 

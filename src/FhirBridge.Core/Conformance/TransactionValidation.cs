@@ -1,0 +1,110 @@
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Validation;
+
+namespace FhirBridge.Conformance;
+
+/// <summary>One violation of one entry's resource in a transaction Bundle.</summary>
+/// <param name="Entry">The entry's index in the Bundle.</param>
+/// <param name="Violation">What the validator reported for that entry's resource.</param>
+public sealed record EntryViolation(int Entry, ProfileViolation Violation);
+
+/// <summary>
+/// Checks a transaction Bundle's JSON with a <see cref="ProfileValidator"/>: the SDK's strict reader must accept it
+/// (its deserialization validation included), then every entry's resource is validated. The result is by definition
+/// that of <see cref="ValidateStrictly"/>; <see cref="Validate"/> gets it cheaper for a Bundle that conforms.
+/// </summary>
+/// <remarks>
+/// The strict reader runs the SDK's attribute validation on every value as it reads (cardinality, primitive
+/// literals), and <see cref="ProfileValidator.Validate(Resource)"/> runs the same validation again on every resource: together
+/// about half the cost of the check. <see cref="Validate"/> reads without the reader's validation and keeps the
+/// second one, extended to the Bundle's own elements; only when nothing at all is found is that the answer. Anything
+/// found, a Bundle the reader refuses, or narrative XHTML (which the reader validates and the SDK validation here does
+/// not) sends the Bundle through <see cref="ValidateStrictly"/>, so a failing Bundle gets exactly the strict result.
+/// Test: ValidatorReferenceTests and TransactionValidationTests compare both on real and mutated change sets.
+/// </remarks>
+public sealed class TransactionValidation(ProfileValidator validator)
+{
+    private static readonly FhirJsonDeserializer Strict = new();
+    private static readonly FhirJsonDeserializer Unvalidated = new(new DeserializerSettings { Validator = null });
+
+    /// <summary>Every violation of every entry, in entry order (empty when all conform); null when the JSON is not a Bundle the strict reader accepts.</summary>
+    public IReadOnlyList<EntryViolation>? Validate(string bundleJson)
+    {
+        ArgumentNullException.ThrowIfNull(bundleJson);
+        return ConformsCheaply(bundleJson) ? [] : ValidateStrictly(bundleJson);
+    }
+
+    /// <summary>The reference: strict read, then <see cref="ProfileValidator.Validate(Resource)"/> on every entry's resource.</summary>
+    public IReadOnlyList<EntryViolation>? ValidateStrictly(string bundleJson)
+    {
+        Bundle bundle;
+        try
+        {
+            bundle = Strict.Deserialize<Bundle>(bundleJson);
+        }
+        catch (Exception e) when (e is DeserializationFailedException or FormatException or System.Text.Json.JsonException)
+        {
+            return null;
+        }
+
+        var violations = new List<EntryViolation>();
+        for (var i = 0; i < bundle.Entry.Count; i++)
+        {
+            if (bundle.Entry[i].Resource is not { } resource)
+            {
+                continue; // a conditional delete has no resource
+            }
+
+            foreach (var v in validator.Validate(resource))
+            {
+                violations.Add(new EntryViolation(i, v));
+            }
+        }
+
+        return violations;
+    }
+
+    // True only when the strict path is sure to find nothing: read without validation, the SDK validation over the
+    // whole Bundle (its own elements here, each resource's inside ProfileValidator) and every profile all silent.
+    private bool ConformsCheaply(string bundleJson)
+    {
+        if (bundleJson.Contains("\"div\"", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        Bundle bundle;
+        try
+        {
+            bundle = Unvalidated.Deserialize<Bundle>(bundleJson);
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+
+        var resources = new Resource?[bundle.Entry.Count];
+        for (var i = 0; i < resources.Length; i++)
+        {
+            resources[i] = bundle.Entry[i].Resource;
+            bundle.Entry[i].Resource = null;
+        }
+
+        var bundleIssues = bundle.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, true).Count > 0;
+        if (bundleIssues)
+        {
+            return false;
+        }
+
+        foreach (var resource in resources)
+        {
+            if (resource is not null && validator.Validate(resource).Count > 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
