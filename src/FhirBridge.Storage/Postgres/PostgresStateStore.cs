@@ -8,6 +8,7 @@ using FhirBridge.Reconcile;
 using FhirBridge.Timeline;
 using Npgsql;
 using NpgsqlTypes;
+using static FhirBridge.Storage.StoreFormat;
 
 namespace FhirBridge.Storage.Postgres;
 
@@ -19,13 +20,6 @@ namespace FhirBridge.Storage.Postgres;
 /// </summary>
 public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, IDisposable
 {
-    private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
-    private static readonly HashSet<string> SharedTypes = ["Location", "Organization"];
-    // The mapping_log.patient value of shared-resource entries: not a patient id (ids never contain spaces).
-    private const string SharedLogScope = "(shared resources)";
-    private const string OutboxColumns =
-        "id, source, patient, subject_key, bundle, attempts, state, last_error, created_at, last_attempt_at, sent_at, dead_at, replay_of, replayed_by";
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly NpgsqlDataSource _lockSource;
     private readonly TimeProvider _clock;
@@ -473,29 +467,12 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
     }
 
     // Times are stored as SQLite stores them: UTC ISO 8601 with a fixed width, so text order (collation "C") is time order.
-    private static string? FormatTime(DateTimeOffset? time) =>
-        time?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset? ParseTime(string? text) =>
-        text is null ? null : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-
     /// <summary>A 64-bit advisory-lock key for a purpose and its parts: the first 8 bytes of their SHA-256, the same in every process.</summary>
     private static long StableKey(string purpose, params string[] parts)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes("fhirbridge:" + purpose + "\n" + string.Join('\n', parts)));
         return BinaryPrimitives.ReadInt64BigEndian(hash);
     }
-
-    private static OutboxItem ReadOutbox(NpgsqlDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt32(5), r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))
-        {
-            CreatedAt = ParseTime(r.IsDBNull(8) ? null : r.GetString(8)),
-            LastAttemptAt = ParseTime(r.IsDBNull(9) ? null : r.GetString(9)),
-            SentAt = ParseTime(r.IsDBNull(10) ? null : r.GetString(10)),
-            DeadAt = ParseTime(r.IsDBNull(11) ? null : r.GetString(11)),
-            ReplayOf = r.IsDBNull(12) ? null : r.GetInt64(12),
-            ReplayedBy = r.IsDBNull(13) ? null : r.GetInt64(13),
-        };
 
     /// <summary>One replay inside the caller's transaction; see <see cref="IStateStore.ReplayOutboxAsync"/>.</summary>
     private async Task<OutboxReplay> ReplayAsync(NpgsqlConnection connection, NpgsqlTransaction tx, long id, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using FhirBridge.MappingLog;
 using FhirBridge.Registry;
+using static FhirBridge.Storage.StoreFormat;
 
 namespace FhirBridge.Storage.Sqlite;
 
@@ -94,19 +95,6 @@ public sealed partial class SqliteStateStore
             r => (Source: r.GetString(0), Subject: r.GetString(1), Key: r.GetString(2),
                 Arm: r.IsDBNull(3) ? null : r.GetString(3), Start: r.IsDBNull(4) ? null : r.GetString(4), Value: r.IsDBNull(5) ? null : r.GetString(5)),
             cancellationToken);
-        var outcomes = rows
-            .Where(r => r.Key.StartsWith("Observation|", StringComparison.Ordinal) && r.Value is not null)
-            .GroupBy(r => (r.Source, r.Subject))
-            .ToDictionary(g => g.Key, g => g.First().Value);
-        return [.. rows
-            .Where(r => r.Key.StartsWith("ResearchSubject|", StringComparison.Ordinal) && r.Start is not null)
-            .Select(r => new SubjectSummary(r.Source, r.Subject, r.Arm ?? "unclassified", r.Start!, outcomes.GetValueOrDefault((r.Source, r.Subject))))
-            .OrderBy(s => s.SourceName, StringComparer.Ordinal)
-            .ThenBy(s => s.IndexStart, StringComparer.Ordinal)
-            .ThenBy(s => s.SubjectKey, StringComparer.Ordinal)];
+        return Subjects(rows);
     }
-
-    private static MappingLogEntry ReadEntry(string json) =>
-        JsonSerializer.Deserialize<MappingLogEntry>(json, LogJson)
-        ?? throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"a mapping_log entry is not JSON: {json.Length} characters"));
 }

@@ -4,6 +4,7 @@ using FhirBridge.MappingLog;
 using FhirBridge.Reconcile;
 using FhirBridge.Timeline;
 using Microsoft.Data.Sqlite;
+using static FhirBridge.Storage.StoreFormat;
 
 namespace FhirBridge.Storage.Sqlite;
 
@@ -13,13 +14,6 @@ namespace FhirBridge.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteStateStore : IStateStore
 {
-    private static readonly JsonSerializerOptions LogJson = new(JsonSerializerDefaults.Web);
-    private static readonly HashSet<string> SharedTypes = ["Location", "Organization"];
-    // The mapping_log.patient value of shared-resource entries: not a patient id (ids never contain spaces).
-    private const string SharedLogScope = "(shared resources)";
-    private const string OutboxColumns =
-        "id, source, patient, subject_key, bundle, attempts, state, last_error, created_at, last_attempt_at, sent_at, dead_at, replay_of, replayed_by";
-
     private readonly string _connectionString;
     private readonly TimeProvider _clock;
 
@@ -463,23 +457,6 @@ public sealed partial class SqliteStateStore : IStateStore
             cancellationToken);
 
     // Times are stored as UTC ISO 8601 with a fixed width, so text order is time order.
-    private static string? FormatTime(DateTimeOffset? time) =>
-        time?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
-
-    private static DateTimeOffset? ParseTime(string? text) =>
-        text is null ? null : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
-
-    private static OutboxItem ReadOutbox(SqliteDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt32(5), r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))
-        {
-            CreatedAt = ParseTime(r.IsDBNull(8) ? null : r.GetString(8)),
-            LastAttemptAt = ParseTime(r.IsDBNull(9) ? null : r.GetString(9)),
-            SentAt = ParseTime(r.IsDBNull(10) ? null : r.GetString(10)),
-            DeadAt = ParseTime(r.IsDBNull(11) ? null : r.GetString(11)),
-            ReplayOf = r.IsDBNull(12) ? null : r.GetInt64(12),
-            ReplayedBy = r.IsDBNull(13) ? null : r.GetInt64(13),
-        };
-
     /// <summary>One replay inside the caller's transaction; see <see cref="IStateStore.ReplayOutboxAsync"/>.</summary>
     private async Task<OutboxReplay> ReplayAsync(SqliteConnection connection, SqliteTransaction tx, long id, CancellationToken cancellationToken)
     {
