@@ -41,20 +41,42 @@ export FhirBridge__Pseudonymization__Key=benchmark-key-0123456789
 /usr/bin/time -f "%e %M" -o "$run/time" dotnet "$fhirbridge" run --once --config "$run/appsettings.json" --as-of 2026-01-01T00:00:00+08:00 > "$run/backfill.log"
 read -r seconds peak_kb < "$run/time"
 
-# An incremental run after 1,000 changed resources: new versions of 1,000 Procedures arrive as a new file (a
-# Directory source reads only new or changed files).
-head -n 1000 "$data/Procedure.ndjson" | sed -E 's/"versionId":"([0-9]+)"/"versionId":"1\1"/' > "$run/source/Procedure-changes.ndjson"
+# Incremental runs after 1,000 changed resources: new versions of 1,000 Procedures arrive as a new file (a Directory
+# source reads only new or changed files). Measured twice, on two different sets of changes:
+# - as a one-off `run --once` process: its wall time includes the process start, loading mappings and profiles, and
+#   the full report it prints;
+# - inside the running service, where incremental runs happen in production: the service's start trigger runs the
+#   source at once, and the run's and the push's own times come from their log lines. This is the figure compared with
+#   the 1% target; process start-up is not part of a run.
+changes() { head -n 1000 "$data/Procedure.ndjson" | sed -E "s/\"versionId\":\"([0-9]+)\"/\"versionId\":\"$1\1\"/"; }
+changes 1 > "$run/source/Procedure-changes-1.ndjson"
 /usr/bin/time -f "%e %M" -o "$run/time-incremental" dotnet "$fhirbridge" run --once --config "$run/appsettings.json" --as-of 2026-01-01T00:00:00+08:00 > "$run/incremental.log"
-read -r incremental_seconds _ < "$run/time-incremental"
+read -r incremental_process_seconds _ < "$run/time-incremental"
+
+changes 2 > "$run/source/Procedure-changes-2.ndjson"
+dotnet "$fhirbridge" run --config "$run/appsettings.json" --Urls=http://127.0.0.1:0 > "$run/service.log" 2>&1 &
+service=$!
+for _ in $(seq 1 1200); do
+  # the push that the run triggered: the first one logged after the run's own line
+  awk '/Run of source bench finished/ { f = 1 } f && /Registry push on instance/ { found = 1 } END { exit !found }' "$run/service.log" && break
+  kill -0 "$service" 2>/dev/null || { cat "$run/service.log" >&2; echo "e2e.sh: the service stopped" >&2; exit 1; }
+  sleep 0.5
+done
+kill "$service"; wait "$service" || true
+run_seconds=$(grep -oE "Run of source bench finished on instance \S+ in [0-9.]+ s" "$run/service.log" | grep -oE "[0-9.]+ s$" | tr -d ' s')
+push_seconds=$(awk '/Run of source bench finished/ { f = 1 } f && /Registry push on instance/' "$run/service.log" | head -n 1 | grep -oE "[0-9.]+ s$" | tr -d ' s')
+[ -n "$run_seconds" ] && [ -n "$push_seconds" ] || { cat "$run/service.log" >&2; echo "e2e.sh: no timed run in the service's log" >&2; exit 1; }
+incremental_seconds=$(python3 -c "print(round($run_seconds + $push_seconds, 3))")
 
 reference=$(dotnet tests/FhirBridge.Benchmarks/bin/Release/net10.0/FhirBridge.Benchmarks.dll parse-reference "$data")
 
 echo "backfill:    $(grep -E '^source|^registry' "$run/backfill.log" | tr '\n' ' ')" >&2
-echo "incremental: $(grep -E '^source' "$run/incremental.log" | tr '\n' ' ') (${incremental_seconds} s)" >&2
+echo "incremental: $(grep -E '^source' "$run/incremental.log" | tr '\n' ' ') (process ${incremental_process_seconds} s)" >&2
+echo "in service:  run ${run_seconds} s, push ${push_seconds} s" >&2
 echo "reference:   $reference" >&2
-python3 - "$patients" "$resources" "$seconds" "$peak_kb" "$incremental_seconds" "$reference" <<'PY'
+python3 - "$patients" "$resources" "$seconds" "$peak_kb" "$incremental_seconds" "$incremental_process_seconds" "$reference" <<'PY'
 import json, sys
-patients, resources, seconds, peak_kb, incremental, reference = sys.argv[1:]
+patients, resources, seconds, peak_kb, incremental, incremental_process, reference = sys.argv[1:]
 ref = json.loads(reference)
 resources, seconds = int(resources), float(seconds)
 out = {
@@ -64,6 +86,8 @@ out = {
     "ceilingResourcesPerSecond": ref["ceilingResourcesPerSecond"],
     "peakRssMb": round(int(peak_kb) / 1024),
     "incrementalSeconds": float(incremental),
+    "incrementalProcessSeconds": float(incremental_process),
+    "incrementalShare": round(float(incremental) / seconds, 4),
     "ratioToFirelyParse": round(resources / seconds / ref["firelyParseResourcesPerSecond"], 3),
     "ratioToCeiling": round(resources / seconds / ref["ceilingResourcesPerSecond"], 4),
 }
