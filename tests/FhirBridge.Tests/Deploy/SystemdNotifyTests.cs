@@ -37,8 +37,8 @@ public sealed class SystemdNotifyTests : IDisposable
         File.CreateSymbolicLink(parent, "/bin/sh");
         string[] wrapper = [parent, "-c", "\"$@\"; exit $?", "systemd"];
 
-        await using var service = await RunningService.StartAsync(
-            config, new Dictionary<string, string> { ["FhirBridge__Pseudonymization__Key"] = "notify-key-0123456789abcdef", ["NOTIFY_SOCKET"] = socketPath }, wrapper);
+        await using var service = await ServiceProcess.StartUnderAsync(
+            wrapper, config, new Dictionary<string, string> { ["FhirBridge__Pseudonymization__Key"] = "notify-key-0123456789abcdef", ["NOTIFY_SOCKET"] = socketPath });
 
         var buffer = new byte[4096];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

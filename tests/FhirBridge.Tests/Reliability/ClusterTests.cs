@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using FhirBridge.Tests.Subscriptions;
+using FhirBridge.Tests.Cli;
 using FhirBridge.TestServer;
 using FhirBridge.TestServer.Postgres;
 

@@ -76,7 +76,7 @@ public sealed class SubscriptionServiceTests : IAsyncLifetime
     private async Task<ServiceProcess> StartServiceAsync(string config)
     {
         var service = await ServiceProcess.StartAsync(config, Environment);
-        _relay.Target = service.Address;
+        _relay.Target = service.BaseUrl;
         await service.WaitForCountAsync("Recomputed ", 1, Wait);
         return service;
     }
@@ -157,7 +157,7 @@ public sealed class SubscriptionServiceTests : IAsyncLifetime
     {
         await StartHospitalAsync();
         using var service = await StartServiceAsync(Config());
-        var endpoint = new Uri(service.Address, "notifications/hospital");
+        var endpoint = new Uri(service.BaseUrl, "notifications/hospital");
         await System.Threading.Tasks.Task.Delay(500);
         Server.ClearRequests();
         var pulls = service.Count(Pulled);
@@ -166,7 +166,7 @@ public sealed class SubscriptionServiceTests : IAsyncLifetime
         Assert.Equal(401, await Server.Notifier.SendAsync(HttpMethod.Post, endpoint, null, [new("Authorization", "Bearer wrong-secret-0123456789012")]));
         Assert.Equal(401, await Server.Notifier.SendAsync(HttpMethod.Post, endpoint, null, []));
         Assert.Equal(401, await Server.Notifier.SendAsync(HttpMethod.Post, endpoint, null, [new("Authorization", "Basic " + Secret)]));
-        Assert.Equal(404, await Server.Notifier.SendAsync(HttpMethod.Post, new Uri(service.Address, "notifications/elsewhere"), null, [new("Authorization", "Bearer " + Secret)]));
+        Assert.Equal(404, await Server.Notifier.SendAsync(HttpMethod.Post, new Uri(service.BaseUrl, "notifications/elsewhere"), null, [new("Authorization", "Bearer " + Secret)]));
         await System.Threading.Tasks.Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Equal(pulls, service.Count(Pulled));
         Assert.DoesNotContain(Server.Requests, r => r.Interaction is FhirInteraction.Search or FhirInteraction.SearchPage);

@@ -74,7 +74,7 @@ public sealed class OtlpExportTests : IAsyncLifetime
             environment["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
         }
 
-        await using var service = await RunningService.StartAsync(config, environment);
+        await using var service = await ServiceProcess.StartAsync(config, environment);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         string[] metrics = ["fhirbridge.resources.pulled", "fhirbridge.decisions", "fhirbridge.outbox.depth"];
         string[] spans = ["fhirbridge.pull", "fhirbridge.recompute", "fhirbridge.push"];
@@ -83,8 +83,8 @@ public sealed class OtlpExportTests : IAsyncLifetime
             await Task.Delay(200);
         }
 
-        Assert.All(metrics, m => Assert.True(Received("metrics", m), m + " not exported\n" + service.Output));
-        Assert.All(spans, span => Assert.True(Received("traces", span), span + " not exported\n" + service.Output));
+        Assert.All(metrics, m => Assert.True(Received("metrics", m), m + " not exported\n" + service.Log));
+        Assert.All(spans, span => Assert.True(Received("traces", span), span + " not exported\n" + service.Log));
 
         // The fixture's first patient: its MRN, family name and street.
         foreach (var marker in new[] { "MRN-4471", "Zhangphi", "Haidian" })

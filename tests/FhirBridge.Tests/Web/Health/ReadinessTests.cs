@@ -33,10 +33,10 @@ public sealed class ReadinessTests : IDisposable
         return file;
     }
 
-    private static Task<RunningService> StartAsync(string config) =>
-        RunningService.StartAsync(config, new Dictionary<string, string> { ["FhirBridge__Pseudonymization__Key"] = Key });
+    private static Task<ServiceProcess> StartAsync(string config) =>
+        ServiceProcess.StartAsync(config, new Dictionary<string, string> { ["FhirBridge__Pseudonymization__Key"] = Key });
 
-    private static async Task<(HttpStatusCode Status, string Body, JsonElement Json)> ReadyAsync(RunningService service)
+    private static async Task<(HttpStatusCode Status, string Body, JsonElement Json)> ReadyAsync(ServiceProcess service)
     {
         using var response = await service.Http.GetAsync(new Uri(service.BaseUrl, "health/ready"));
         var body = await response.Content.ReadAsStringAsync();
@@ -44,7 +44,7 @@ public sealed class ReadinessTests : IDisposable
     }
 
     /// <summary>Asks until <paramref name="until"/> holds (the first run happens at start, in the background).</summary>
-    private static async Task<(HttpStatusCode Status, string Body, JsonElement Json)> ReadyWhenAsync(RunningService service, Func<JsonElement, bool> until)
+    private static async Task<(HttpStatusCode Status, string Body, JsonElement Json)> ReadyWhenAsync(ServiceProcess service, Func<JsonElement, bool> until)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (true)
@@ -78,7 +78,7 @@ public sealed class ReadinessTests : IDisposable
         var (status, body, json) = await ReadyWhenAsync(service, j => SourceStatus(j) != "not-run-yet");
 
         Assert.Equal("live", live);
-        Assert.True(status == HttpStatusCode.OK, body + "\n" + service.Output);
+        Assert.True(status == HttpStatusCode.OK, body + "\n" + service.Log);
         Assert.Equal("ready", json.GetProperty("status").GetString());
         Assert.Equal("ok", json.GetProperty("store").GetProperty("status").GetString());
         Assert.Equal("ok", json.GetProperty("registry").GetProperty("status").GetString());
@@ -89,7 +89,7 @@ public sealed class ReadinessTests : IDisposable
         // The fixture's patients carry "phi" in their names, MRN and address.
         Assert.DoesNotContain("phi", body, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("Patient", body, StringComparison.Ordinal);
-        Assert.DoesNotContain("phi", service.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("phi", service.Log, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -104,7 +104,7 @@ public sealed class ReadinessTests : IDisposable
 
         var (status, body, json) = await ReadyWhenAsync(service, j => SourceStatus(j) == "failing");
 
-        Assert.True(status == HttpStatusCode.ServiceUnavailable, body + "\n" + service.Output);
+        Assert.True(status == HttpStatusCode.ServiceUnavailable, body + "\n" + service.Log);
         Assert.Equal("not-ready", json.GetProperty("status").GetString());
         Assert.Equal("failing", SourceStatus(json));
         Assert.True(json.GetProperty("sources")[0].GetProperty("failuresInARow").GetInt32() >= 2, body);
