@@ -5,6 +5,15 @@ namespace FhirBridge.Storage.Postgres;
 /// <summary>Named locks (<see cref="IStateStore.TryAcquireLockAsync"/>).</summary>
 public sealed partial class PostgresStateStore
 {
+    /// <summary>
+    /// Set on a lock's own session: the server probes an idle connection after 15 s, every 5 s, and ends the session
+    /// after 3 unanswered probes, so the lock of a host that vanished (power, network) is free again after about 30 s
+    /// instead of the operating system's default (often over two hours). A killed process closes its socket and its
+    /// lock is freed at once either way. These are session settings any user may change; on a Unix socket they are
+    /// ignored.
+    /// </summary>
+    internal const string LockSessionKeepalive = "SET tcp_keepalives_idle = 15; SET tcp_keepalives_interval = 5; SET tcp_keepalives_count = 3;";
+
     /// <inheritdoc />
     /// <remarks>
     /// A session-level <c>pg_try_advisory_lock</c>, keyed by a stable hash of the name, on a connection of its own that
@@ -18,6 +27,17 @@ public sealed partial class PostgresStateStore
         var connection = await _lockSource.OpenConnectionAsync(cancellationToken);
         try
         {
+            try
+            {
+                await using var keepalive = new NpgsqlCommand(LockSessionKeepalive, connection);
+                await keepalive.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (PostgresException)
+            {
+                // A platform without one of these settings (Windows has no keepalive count): the lock still works, and
+                // is freed when the operating system gives up on the connection.
+            }
+
             await using var command = Command(connection, null, "SELECT pg_try_advisory_lock($1);", [Bigint(key)]);
             if (await command.ExecuteScalarAsync(cancellationToken) is true)
             {

@@ -74,4 +74,26 @@ public sealed class PostgresSharedDatabaseTests
 
         Assert.Equal("30", Assert.Single(await first.GetPatientResourcesAsync(Source, "p1", default)).VersionId);
     }
+
+    [PostgresFact]
+    public async Task LockSessionKeepalive_OnATcpSession_BoundsHowLongAVanishedHostHoldsALock()
+    {
+        // The lock's session swallows a refused setting (a platform without it), so a misspelt one would go unnoticed
+        // there: here it must apply, on a TCP session like the tests' server connection.
+        await using var database = await TestDatabase.CreateAsync();
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync();
+        await using (var set = new NpgsqlCommand(PostgresStateStore.LockSessionKeepalive, connection))
+        {
+            await set.ExecuteNonQueryAsync();
+        }
+
+        async Task<string> Show(string setting)
+        {
+            await using var show = new NpgsqlCommand("SELECT current_setting($1);", connection) { Parameters = { new() { Value = setting } } };
+            return (string)(await show.ExecuteScalarAsync())!;
+        }
+
+        Assert.Equal<string[]>(["15", "5", "3"], [await Show("tcp_keepalives_idle"), await Show("tcp_keepalives_interval"), await Show("tcp_keepalives_count")]);
+    }
 }
