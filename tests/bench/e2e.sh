@@ -15,14 +15,18 @@ run="$work/run-$patients"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 command -v /usr/bin/time >/dev/null || { echo "e2e.sh: needs GNU time (apt-get install -y time)" >&2; exit 1; }
-dotnet build src/FhirBridge -c Release -warnaserror >/dev/null
-dotnet build tests/FhirBridge.Benchmarks -c Release -warnaserror >/dev/null
-fhirbridge="src/FhirBridge/bin/Release/net10.0/fhirbridge.dll"
+# What is measured is what a hospital deploys: the published, self-contained build for this platform, compiled ahead
+# of time (docs/deploy.md). The references are published the same way, so both sides run the same compiled SDK.
+rid=$(dotnet --info | sed -n 's/^ *RID: *//p' | head -n 1)
+dotnet publish src/FhirBridge -c Release -r "$rid" --self-contained -warnaserror -o "$work/publish/fhirbridge" >/dev/null
+dotnet publish tests/FhirBridge.Benchmarks -c Release -r "$rid" --self-contained -warnaserror -o "$work/publish/benchmarks" >/dev/null
+fhirbridge="$work/publish/fhirbridge/fhirbridge"
+benchmarks="$work/publish/benchmarks/FhirBridge.Benchmarks"
 
 # The same seed always gives the same bytes, so generated data is reused across runs.
 if [ ! -f "$data/.complete" ]; then
   rm -rf "$data" && mkdir -p "$data"
-  dotnet "$fhirbridge" synth --patients "$patients" --seed 1 --out "$data" >&2
+  "$fhirbridge" synth --patients "$patients" --seed 1 --out "$data" >&2
   touch "$data/.complete"
 fi
 resources=$(cat "$data"/*.ndjson | grep -c .)
@@ -38,7 +42,7 @@ JSON
 export FhirBridge__Pseudonymization__Key=benchmark-key-0123456789
 
 # The backfill: wall time and peak resident memory of the whole process.
-/usr/bin/time -f "%e %M" -o "$run/time" dotnet "$fhirbridge" run --once --config "$run/appsettings.json" --as-of 2026-01-01T00:00:00+08:00 > "$run/backfill.log"
+/usr/bin/time -f "%e %M" -o "$run/time" "$fhirbridge" run --once --config "$run/appsettings.json" --as-of 2026-01-01T00:00:00+08:00 > "$run/backfill.log"
 read -r seconds peak_kb < "$run/time"
 
 # Incremental runs after 1,000 changed resources: new versions of 1,000 Procedures arrive as a new file (a Directory
@@ -50,11 +54,11 @@ read -r seconds peak_kb < "$run/time"
 #   the 1% target; process start-up is not part of a run.
 changes() { head -n 1000 "$data/Procedure.ndjson" | sed -E "s/\"versionId\":\"([0-9]+)\"/\"versionId\":\"$1\1\"/"; }
 changes 1 > "$run/source/Procedure-changes-1.ndjson"
-/usr/bin/time -f "%e %M" -o "$run/time-incremental" dotnet "$fhirbridge" run --once --config "$run/appsettings.json" --as-of 2026-01-01T00:00:00+08:00 > "$run/incremental.log"
+/usr/bin/time -f "%e %M" -o "$run/time-incremental" "$fhirbridge" run --once --config "$run/appsettings.json" --as-of 2026-01-01T00:00:00+08:00 > "$run/incremental.log"
 read -r incremental_process_seconds _ < "$run/time-incremental"
 
 changes 2 > "$run/source/Procedure-changes-2.ndjson"
-dotnet "$fhirbridge" run --config "$run/appsettings.json" --Urls=http://127.0.0.1:0 > "$run/service.log" 2>&1 &
+"$fhirbridge" run --config "$run/appsettings.json" --Urls=http://127.0.0.1:0 > "$run/service.log" 2>&1 &
 service=$!
 for _ in $(seq 1 1200); do
   # the push that the run triggered: the first one logged after the run's own line
@@ -68,7 +72,7 @@ push_seconds=$(awk '/Run of source bench finished/ { f = 1 } f && /Registry push
 [ -n "$run_seconds" ] && [ -n "$push_seconds" ] || { cat "$run/service.log" >&2; echo "e2e.sh: no timed run in the service's log" >&2; exit 1; }
 incremental_seconds=$(python3 -c "print(round($run_seconds + $push_seconds, 3))")
 
-reference=$(dotnet tests/FhirBridge.Benchmarks/bin/Release/net10.0/FhirBridge.Benchmarks.dll parse-reference "$data")
+reference=$("$benchmarks" parse-reference "$data")
 
 echo "backfill:    $(grep -E '^source|^registry' "$run/backfill.log" | tr '\n' ' ')" >&2
 echo "incremental: $(grep -E '^source' "$run/incremental.log" | tr '\n' ' ') (process ${incremental_process_seconds} s)" >&2
