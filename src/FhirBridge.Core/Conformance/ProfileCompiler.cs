@@ -190,7 +190,7 @@ internal sealed class ProfileCompiler(Func<string, CompiledExpression> compile)
                 throw Invalid(definition, id, "an error invariant needs a key and an expression");
             }
 
-            rules.Add(new ConstraintRule(constraint.Key, constraint.Human ?? constraint.Key, CompileOrThrow(definition, id, constraint.Expression, constraint.Key)));
+            rules.Add(new ConstraintRule(constraint.Key, constraint.Human ?? constraint.Key, CompileOrThrow(definition, id, constraint.Expression, constraint.Key), FastInvariant.TryCompile(constraint.Expression)));
         }
 
         return rules;

@@ -17,6 +17,10 @@ public sealed class RegistryPush : IDisposable
     /// <summary>The store lock held while pushing.</summary>
     public const string PushLock = "registry-push";
 
+    // How many change sets are checked ahead of the one being sent: enough to keep every core busy while the sender
+    // writes and marks, few enough that little is checked in vain when a transient failure stops the push.
+    private static readonly int CheckWindow = 4 * Environment.ProcessorCount;
+
     private readonly SemaphoreSlim _one = new(1, 1);
     private readonly IStateStore _store;
     private readonly IRegistrySink _sink;
@@ -109,22 +113,16 @@ public sealed class RegistryPush : IDisposable
                 return (sent, dead);
             }
 
-            // The profile check is a pure function of the Bundle text and the costliest step (FHIRPath over every
-            // resource): a few change sets at a time are checked ahead on every core, then sent strictly in order as
-            // before. A few, not the whole batch, so change sets keep flowing to the sink while the rest are checked.
-            var violations = new string?[batch.Count];
-            var checkedUpTo = 0;
+            // The profile check is a pure function of the Bundle text and the costliest step: it runs on every core, a
+            // bounded window ahead of the sender (CheckAhead), while change sets are still sent strictly in order below.
+            await using var checks = _validation is { } validation
+                ? new CheckAhead(validation, [.. batch.Select(b => b.Bundle)], Environment.ProcessorCount, CheckWindow, cancellationToken)
+                : null;
             for (var i = 0; i < batch.Count; i++)
             {
-                if (i == checkedUpTo && _validation is { } validation)
-                {
-                    var from = i;
-                    checkedUpTo = Math.Min(batch.Count, i + (2 * Environment.ProcessorCount));
-                    Parallel.For(from, checkedUpTo, new ParallelOptions { CancellationToken = cancellationToken }, j => violations[j] = validation.Check(batch[j].Bundle));
-                }
-
+                var violations = checks is null ? null : await checks.ResultAsync(i, cancellationToken);
                 var item = batch[i];
-                switch (await SendWithRetriesAsync(item, violations[i], cancellationToken))
+                switch (await SendWithRetriesAsync(item, violations, cancellationToken))
                 {
                     case Outcome.Sent:
                         sent++;
