@@ -64,6 +64,24 @@ public sealed partial class FhirInputReader
     /// <summary>Reads one JSON resource; a Bundle yields each of its entries.</summary>
     public IEnumerable<IngestResult> ReadJson(string json, string origin)
     {
+        // The fast path proves the resource valid in one pass over its bytes and gives the same result; anything it
+        // cannot prove (and every Bundle) goes the Firely way below, so what is quarantined, and why, is unchanged.
+        if (StrictResourceReader.TryRead(json, origin, out var fast))
+        {
+            return [fast];
+        }
+
+        return ReadJsonWithFirely(json, origin);
+    }
+
+    /// <summary>
+    /// Reads one JSON resource the Firely way only: the SDK's deserializer and validation, without the fast path of
+    /// <see cref="StrictResourceReader"/>. The reference the fast path is held to (tests, benchmarks).
+    /// </summary>
+    /// <param name="json">One resource, or a Bundle.</param>
+    /// <param name="origin">The origin to give the results.</param>
+    public IEnumerable<IngestResult> ReadJsonWithFirely(string json, string origin)
+    {
         Resource? resource;
         string? failure;
         try

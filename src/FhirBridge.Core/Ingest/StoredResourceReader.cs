@@ -17,7 +17,19 @@ public static class StoredResourceReader
     /// <param name="json">The stored JSON (one resource).</param>
     /// <param name="origin">The origin to give the result.</param>
     /// <param name="result">The accepted result (its record is null for a type the rules do not read).</param>
-    public static bool TryRead(string json, string origin, out IngestResult? result)
+    public static bool TryRead(string json, string origin, out IngestResult? result) => TryRead(json, origin, complete: false, out result);
+
+    /// <summary>
+    /// Like <see cref="TryRead(string, string, out IngestResult?)"/>, but for a type the rules do not read the result
+    /// also carries the version, last update and JSON, as the Firely path gives them at ingest.
+    /// </summary>
+    /// <param name="json">JSON that <see cref="StrictResourceReader"/> has proven valid.</param>
+    /// <param name="origin">The origin to give the result.</param>
+    /// <param name="result">The accepted result.</param>
+    internal static bool TryReadComplete(string json, string origin, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IngestResult? result) =>
+        TryRead(json, origin, complete: true, out result) && result is not null;
+
+    private static bool TryRead(string json, string origin, bool complete, out IngestResult? result)
     {
         result = null;
         _declined = false;
@@ -30,7 +42,7 @@ public static class StoredResourceReader
                 return false;
             }
 
-            if (!RecordProjector.ReadTypes.Contains(type))
+            if (!complete && !RecordProjector.ReadTypes.Contains(type))
             {
                 // Accepted and counted, not kept: the Firely path needs no more than the type for these either.
                 result = new IngestResult(origin, type, null, null) { Id = id };
@@ -44,8 +56,21 @@ public static class StoredResourceReader
                 versionId = Str(meta, "versionId");
                 if (Str(meta, "lastUpdated") is { } text)
                 {
+                    // What Instant.Value gives (Firely 6.8): the parsed literal as a DateTimeOffset, its own offset kept.
                     lastUpdated = Hl7.Fhir.ElementModel.Types.DateTime.Parse(text).ToDateTimeOffset(TimeSpan.Zero);
                 }
+            }
+
+            if (!Ok || type == "Bundle")
+            {
+                return false;
+            }
+
+            if (!RecordProjector.ReadTypes.Contains(type))
+            {
+                // The ingest form (complete) of a type the rules do not read: no record, as the Firely path gives it.
+                result = new IngestResult(origin, type, null, null) { Id = id, VersionId = versionId, LastUpdated = lastUpdated, Json = json };
+                return true;
             }
 
             var record = Reading.Project(type, new SourceRef(new ResourceKey(type, id), versionId, lastUpdated), f);

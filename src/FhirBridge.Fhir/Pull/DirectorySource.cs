@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using FhirBridge.Ingest;
 using FhirBridge.Storage;
 
@@ -37,12 +38,19 @@ public sealed class DirectorySource(string name, string path) : IPullSource
                 continue;
             }
 
-            var results = file.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase)
-                ? ReadNdjson(file, relative)
-                : reader.ReadPath(file).Select(r => r with { Origin = relative + r.Origin[Path.GetFileName(file).Length..] });
-            foreach (var result in results)
+            if (file.EndsWith(".ndjson", StringComparison.OrdinalIgnoreCase))
             {
-                await batcher.AddAsync(result, cancellationToken);
+                await foreach (var result in ReadNdjsonAsync(file, relative, cancellationToken))
+                {
+                    await batcher.AddAsync(result, cancellationToken);
+                }
+            }
+            else
+            {
+                foreach (var result in reader.ReadPath(file).Select(r => r with { Origin = relative + r.Origin[Path.GetFileName(file).Length..] }))
+                {
+                    await batcher.AddAsync(result, cancellationToken);
+                }
             }
 
             // The file counts as read only in the batch that stores its last resources.
@@ -54,54 +62,93 @@ public sealed class DirectorySource(string name, string path) : IPullSource
 
     /// <summary>
     /// What <see cref="FhirInputReader.ReadNdjson"/> gives for the file, in the same order with the same origins, but
-    /// each chunk of lines parsed and validated on every core (the reader is the costliest part of a backfill). Memory
-    /// stays bounded by the chunk.
+    /// each chunk of lines parsed and validated on every core (the reader is the costliest part of a backfill), and the
+    /// next chunk read and parsed while the caller stores this one. Memory stays bounded by two chunks.
     /// </summary>
-    private static IEnumerable<IngestResult> ReadNdjson(string file, string origin)
+    internal static async IAsyncEnumerable<IngestResult> ReadNdjsonAsync(string file, string origin, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        const int chunkSize = 512;
-        using var stream = new StreamReader(file);
-        var number = 0;
-        var lines = new List<(int Number, string Line)>(chunkSize);
-        var results = new IReadOnlyList<IngestResult>[chunkSize];
-        var more = true;
-        while (more)
+        using var chunks = new NdjsonChunks(file, origin);
+        var pending = Task.Run(chunks.Next, cancellationToken);
+        try
         {
-            lines.Clear();
-            while (lines.Count < chunkSize)
+            while (true)
             {
-                if (stream.ReadLine() is not { } line)
+                var results = await pending;
+                var more = !chunks.AtEnd;
+                if (more)
                 {
-                    more = false;
+                    pending = Task.Run(chunks.Next, cancellationToken);
+                }
+
+                foreach (var result in results)
+                {
+                    yield return result;
+                }
+
+                if (!more)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            // The file stays open until no chunk is being read from it, however the caller stopped.
+            await pending.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>Reads an NDJSON file 512 lines at a time, one chunk after the other (never two at once).</summary>
+    private sealed class NdjsonChunks(string file, string origin) : IDisposable
+    {
+        private const int ChunkSize = 512;
+        private readonly StreamReader _stream = new(file);
+        private readonly List<(int Number, string Line)> _lines = new(ChunkSize);
+        private readonly IReadOnlyList<IngestResult>[] _results = new IReadOnlyList<IngestResult>[ChunkSize];
+        private int _number;
+
+        /// <summary>True once the last line has been read.</summary>
+        public bool AtEnd { get; private set; }
+
+        /// <summary>Reads and parses the next chunk; its results in line order.</summary>
+        public List<IngestResult> Next()
+        {
+            _lines.Clear();
+            while (_lines.Count < ChunkSize)
+            {
+                if (_stream.ReadLine() is not { } line)
+                {
+                    AtEnd = true;
                     break;
                 }
 
-                number++;
+                _number++;
                 if (!string.IsNullOrWhiteSpace(line))
                 {
-                    lines.Add((number, line));
+                    _lines.Add((_number, line));
                 }
             }
 
             Parallel.For(
                 0,
-                lines.Count,
+                _lines.Count,
                 () => new FhirInputReader(),
                 (i, _, reader) =>
                 {
-                    results[i] = [.. reader.ReadJson(lines[i].Line, string.Create(CultureInfo.InvariantCulture, $"{origin}:{lines[i].Number}"))];
+                    _results[i] = [.. reader.ReadJson(_lines[i].Line, string.Create(CultureInfo.InvariantCulture, $"{origin}:{_lines[i].Number}"))];
                     return reader;
                 },
                 _ => { });
-            for (var i = 0; i < lines.Count; i++)
+            var results = new List<IngestResult>(_lines.Count);
+            for (var i = 0; i < _lines.Count; i++)
             {
-                foreach (var result in results[i])
-                {
-                    yield return result;
-                }
-
-                results[i] = [];
+                results.AddRange(_results[i]);
+                _results[i] = [];
             }
+
+            return results;
         }
+
+        public void Dispose() => _stream.Dispose();
     }
 }
