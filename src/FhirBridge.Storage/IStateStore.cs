@@ -39,11 +39,23 @@ public interface IStateStore
     /// <summary>The resources of one patient (latest versions).</summary>
     Task<IReadOnlyList<StoredResource>> GetPatientResourcesAsync(string source, string patient, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The resources of several patients at once (latest versions), in one read: for each patient asked for, exactly what
+    /// <see cref="GetPatientResourcesAsync"/> gives (in type and id order), and an empty list for a patient with none.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<StoredResource>>> GetPatientsResourcesAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken);
+
     /// <summary>The shared resources (Location, Organization) of a source.</summary>
     Task<IReadOnlyList<StoredResource>> GetSharedResourcesAsync(string source, CancellationToken cancellationToken);
 
     /// <summary>The registry records last handed over for a patient.</summary>
     Task<IReadOnlyList<ProjectedRecord>> GetProjectionAsync(string source, string patient, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The projections of several patients at once, in one read: for each patient asked for, exactly what
+    /// <see cref="GetProjectionAsync"/> gives (in record key order), and an empty list for a patient with none.
+    /// </summary>
+    Task<IReadOnlyDictionary<string, IReadOnlyList<ProjectedRecord>>> GetProjectionsAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken);
 
     /// <summary>
     /// Commits one patient's recompute in one transaction: replaces their projection and mapping-log entries, enqueues

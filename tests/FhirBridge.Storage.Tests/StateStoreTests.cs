@@ -73,6 +73,49 @@ public abstract class StateStoreTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task GetPatientsResourcesAndProjections_Batch_GiveWhatEachPatientsOwnReadGives()
+    {
+        // Ids and keys chosen so that byte order differs from a culture's or case-insensitive order.
+        await _store.IngestAsync(Source, new IngestBatch
+        {
+            Resources =
+            [
+                Procedure("op-b", "1", "p1", "{\"n\":1}"), Procedure("Op-a", "2", "p1", "{\"n\":2}"), Procedure("op-a", null, "p1", "{\"n\":3}"),
+                new("Condition", "c1", "1", new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.FromHours(8)), "p1", "{\"n\":4}"),
+                Procedure("op-c", "1", "p2", "{\"n\":5}"), Procedure("op-d", "1", "P2", "{\"n\":6}"),
+                new("Location", "l1", "1", null, null, "{\"n\":7}"),
+            ],
+        }, default);
+        var until = new DateTimeOffset(2026, 2, 1, 16, 0, 0, TimeSpan.Zero);
+        await _store.CommitRecomputesAsync(Source,
+        [
+            new RecomputeCommit("p1", null, [new("ResearchSubject|x|b", "b", "h1", "{\"r\":1}", until), new("Patient|x|B", "b", "h2", "{\"r\":2}", null), new("Observation|x|a", "a", "h3", "{\"r\":3}", null)], [], [], null),
+            new RecomputeCommit("P2", null, [new("Patient|x|z", "z", "h4", "{\"r\":4}", null)], [], [], null),
+        ], default);
+        await _store.CommitRecomputeAsync("hospital-b", "p1", null, [new("Patient|x|other", "o", "h5", "{}", null)], [], [], default);
+        string[] asked = ["p3", "P2", "p1", "p2"];
+
+        var resources = await _store.GetPatientsResourcesAsync(Source, asked, default);
+        var projections = await _store.GetProjectionsAsync(Source, asked, default);
+
+        Assert.Equal(asked.Order(StringComparer.Ordinal), resources.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(asked.Order(StringComparer.Ordinal), projections.Keys.Order(StringComparer.Ordinal));
+        foreach (var patient in asked)
+        {
+            Assert.Equal(await _store.GetPatientResourcesAsync(Source, patient, default), resources[patient]);
+            Assert.Equal(await _store.GetProjectionAsync(Source, patient, default), projections[patient]);
+        }
+
+        Assert.Equal(["Condition/c1", "Procedure/Op-a", "Procedure/op-a", "Procedure/op-b"], resources["p1"].Select(r => r.Type + "/" + r.Id));
+        Assert.Equal(["Observation|x|a", "Patient|x|B", "ResearchSubject|x|b"], projections["p1"].Select(r => r.RecordKey));
+        Assert.Equal(until, projections["p1"][2].OpenUntil);
+        Assert.Empty(resources["p3"]);
+        Assert.Empty(projections["p2"]);
+        Assert.Empty(await _store.GetPatientsResourcesAsync(Source, [], default));
+        Assert.Equal(["p1"], (await _store.GetProjectionsAsync(Source, ["p1", "p1"], default)).Keys);
+    }
+
+    [StoreFact]
     public async Task Ingest_OlderOrSameVersion_IsKeptOutAndDoesNotDirtyThePatient()
     {
         await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", json: "{\"v\":2}")] }, default);

@@ -14,6 +14,7 @@ namespace FhirBridge.Pipeline;
 public sealed class PatientJudge
 {
     private readonly FhirInputReader _reader = new();
+    private readonly CategoryMaps _maps;
     private readonly TimelineMapper _mapper;
     private readonly UnplannedReturnRule _rule;
     private readonly IReadOnlyDictionary<ResourceKey, LocationRecord> _locations;
@@ -26,11 +27,28 @@ public sealed class PatientJudge
     /// <param name="sharedLog">Receives their mapping decisions.</param>
     public PatientJudge(CategoryMaps maps, UnplannedReturnRule rule, IEnumerable<string> shared, ICollection<MappingLogEntry> sharedLog)
     {
+        _maps = maps;
         _mapper = new TimelineMapper(maps);
         _rule = rule;
         var records = shared.SelectMany(json => _reader.ReadJson(json, "store")).Select(r => r.Record).ToList();
         (_locations, _organizations) = _mapper.MapShared(records.OfType<LocationRecord>(), records.OfType<OrganizationRecord>(), sharedLog);
     }
+
+    private PatientJudge(PatientJudge other)
+    {
+        _maps = other._maps;
+        _mapper = new TimelineMapper(_maps);
+        _rule = other._rule;
+        _locations = other._locations;
+        _organizations = other._organizations;
+    }
+
+    /// <summary>
+    /// A judge over the same mapped shared resources with caches of its own, for another thread: a judge is not
+    /// thread-safe (its reader and its mapper's translation cache are not), but two judges side by side give the same
+    /// results as one (the cache holds pure translations).
+    /// </summary>
+    public PatientJudge Fork() => new(this);
 
     /// <summary>Judges one patient from their stored resources.</summary>
     public (PatientTimeline Timeline, PatientDetection Detection, IReadOnlyList<MappingLogEntry> Log) Judge(

@@ -28,12 +28,26 @@ public static class Reconciler
         var before = previous.ToDictionary(p => p.RecordKey, StringComparer.Ordinal);
         var projection = new List<ProjectedRecord>();
         var hashes = new Dictionary<RegistryKey, string>();
+
+        // Every resource is serialized once: its JSON is hashed, stored in the projection and spliced into the
+        // change sets' Bundles (ChangeSetJson), by reference to the resource object.
+        var texts = new Dictionary<Resource, string>(ReferenceEqualityComparer.Instance);
+        string Text(Resource resource)
+        {
+            if (!texts.TryGetValue(resource, out var text))
+            {
+                texts[resource] = text = Serializer.SerializeToString(resource);
+            }
+
+            return text;
+        }
+
         var changed = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var record in records)
         {
             var held = before.GetValueOrDefault(record.Key.ToString());
             CorrectOutcome(record, held);
-            var json = Serializer.SerializeToString(record.Resource);
+            var json = Text(record.Resource);
             var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
             hashes[record.Key] = hash;
             projection.Add(new ProjectedRecord(record.Key.ToString(), record.SubjectKey, hash, json, record.OpenUntil));
@@ -100,9 +114,10 @@ public static class Reconciler
                 }
             }
 
-            var fingerprint = Fingerprint(upserts.Select(u => hashes.GetValueOrDefault(u.Key) ?? Serializer.SerializeToString(u.Resource)));
+            var fingerprint = Fingerprint(upserts.Select(u => hashes.GetValueOrDefault(u.Key) ?? Text(u.Resource)));
             var provenance = ProvenanceBuilder.Build(sourceName, subjectKey, reason, study, upserts, deletes, recorded, fingerprint);
-            changes.Add(new ChangeSet(subjectKey, reason, TransactionBundle.Of([.. upserts, provenance], deletes)));
+            var transaction = TransactionBundle.Of([.. upserts, provenance], deletes);
+            changes.Add(new ChangeSet(subjectKey, reason, transaction) { Json = ChangeSetJson.Compose(transaction, Text) });
         }
 
         return (projection, changes);

@@ -220,6 +220,15 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
             cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<StoredResource>>> GetPatientsResourcesAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken) =>
+        QueryByPatientAsync(
+            "SELECT type, id, version_id, last_updated, patient, json, patient FROM resources WHERE source = $1 AND patient = ANY($2) ORDER BY patient, type, id;",
+            source,
+            patients,
+            ReadResource,
+            cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<StoredResource>> GetSharedResourcesAsync(string source, CancellationToken cancellationToken) =>
         QueryAsync(
             "SELECT type, id, version_id, last_updated, patient, json FROM resources WHERE source = $1 AND patient IS NULL AND type IN ('Location', 'Organization') ORDER BY type, id;",
@@ -240,7 +249,16 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         QueryAsync(
             "SELECT record_key, subject_key, hash, json, open_until FROM projection WHERE source = $1 AND patient = $2 ORDER BY record_key;",
             [Text(source), Text(patient)],
-            r => new ProjectedRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), ParseTime(r.IsDBNull(4) ? null : r.GetString(4))),
+            ReadProjected,
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<ProjectedRecord>>> GetProjectionsAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken) =>
+        QueryByPatientAsync(
+            "SELECT record_key, subject_key, hash, json, open_until, patient FROM projection WHERE source = $1 AND patient = ANY($2) ORDER BY patient, record_key;",
+            source,
+            patients,
+            ReadProjected,
             cancellationToken);
 
     /// <inheritdoc />
@@ -537,6 +555,9 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         return new OutboxReplay(id, queued, source, subjectKey, null);
     }
 
+    private static ProjectedRecord ReadProjected(NpgsqlDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), ParseTime(r.IsDBNull(4) ? null : r.GetString(4)));
+
     private static StoredResource ReadResource(NpgsqlDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5));
 
@@ -628,6 +649,33 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         return await QueryAsync(connection, null, sql, parameters, read, cancellationToken);
+    }
+
+    // One query for every patient, its rows ordered by patient then as the single-patient query orders them; the last
+    // column is the patient, grouped on here. Every patient asked for gets a list, empty when it has no rows.
+    private async Task<IReadOnlyDictionary<string, IReadOnlyList<T>>> QueryByPatientAsync<T>(
+        string sql, string source, IReadOnlyCollection<string> patients, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
+        var result = new Dictionary<string, List<T>>(patients.Count, StringComparer.Ordinal);
+        foreach (var patient in patients)
+        {
+            result.TryAdd(patient, []);
+        }
+
+        if (result.Count > 0)
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = Command(connection, null, sql, [Text(source), TextArray([.. result.Keys])]);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var patientColumn = reader.FieldCount - 1;
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                result[reader.GetString(patientColumn)].Add(read(reader));
+            }
+        }
+
+        return result.ToDictionary(e => e.Key, IReadOnlyList<T> (e) => e.Value, StringComparer.Ordinal);
     }
 
     private async Task<string?> SingleStringAsync(string sql, string source, string key, CancellationToken cancellationToken)

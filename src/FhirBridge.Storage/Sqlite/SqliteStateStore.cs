@@ -202,6 +202,15 @@ public sealed partial class SqliteStateStore : IStateStore
             cancellationToken);
 
     /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<StoredResource>>> GetPatientsResourcesAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken) =>
+        QueryPerPatientAsync(
+            "SELECT type, id, version_id, last_updated, patient, json FROM resources WHERE source = $s AND patient = $p ORDER BY type, id;",
+            source,
+            patients,
+            ReadResource,
+            cancellationToken);
+
+    /// <inheritdoc />
     public Task<IReadOnlyList<StoredResource>> GetSharedResourcesAsync(string source, CancellationToken cancellationToken) =>
         QueryAsync(
             "SELECT type, id, version_id, last_updated, patient, json FROM resources WHERE source = $s AND patient IS NULL AND type IN ('Location', 'Organization') ORDER BY type, id;",
@@ -222,7 +231,16 @@ public sealed partial class SqliteStateStore : IStateStore
         QueryAsync(
             "SELECT record_key, subject_key, hash, json, open_until FROM projection WHERE source = $s AND patient = $p ORDER BY record_key;",
             c => { c.Parameters.AddWithValue("$s", source); c.Parameters.AddWithValue("$p", patient); },
-            r => new ProjectedRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), ParseTime(r.IsDBNull(4) ? null : r.GetString(4))),
+            ReadProjected,
+            cancellationToken);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<ProjectedRecord>>> GetProjectionsAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken) =>
+        QueryPerPatientAsync(
+            "SELECT record_key, subject_key, hash, json, open_until FROM projection WHERE source = $s AND patient = $p ORDER BY record_key;",
+            source,
+            patients,
+            ReadProjected,
             cancellationToken);
 
     /// <inheritdoc />
@@ -526,6 +544,9 @@ public sealed partial class SqliteStateStore : IStateStore
         return new OutboxReplay(id, queued, source, subjectKey, null);
     }
 
+    private static ProjectedRecord ReadProjected(SqliteDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), ParseTime(r.IsDBNull(4) ? null : r.GetString(4)));
+
     private static StoredResource ReadResource(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5));
 
@@ -613,6 +634,47 @@ public sealed partial class SqliteStateStore : IStateStore
             result.Add(read(reader));
         }
 
+        return result;
+    }
+
+    // The single-patient query run once per patient on one connection and one prepared statement: the same rows in the
+    // same order as asking patient by patient, without a connection and a statement per patient (an index seek each).
+    private async Task<IReadOnlyDictionary<string, IReadOnlyList<T>>> QueryPerPatientAsync<T>(
+        string sql, string source, IReadOnlyCollection<string> patients, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
+        var result = new Dictionary<string, IReadOnlyList<T>>(patients.Count, StringComparer.Ordinal);
+        if (patients.Count == 0)
+        {
+            return result;
+        }
+
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: true); // one snapshot for every patient
+        await using var command = Command(connection, tx, sql);
+        command.Parameters.AddWithValue("$s", source);
+        var p = command.Parameters.Add("$p", SqliteType.Text);
+        foreach (var patient in patients)
+        {
+            if (result.ContainsKey(patient))
+            {
+                continue;
+            }
+
+            p.Value = patient;
+            var rows = new List<T>();
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add(read(reader));
+                }
+            }
+
+            result[patient] = rows;
+        }
+
+        await tx.CommitAsync(cancellationToken);
         return result;
     }
 

@@ -8,7 +8,6 @@ using FhirBridge.Reconcile;
 using FhirBridge.Registry;
 using FhirBridge.Reporting;
 using FhirBridge.Storage;
-using Hl7.Fhir.Serialization;
 using NodaTime;
 
 namespace FhirBridge.Cli.Service;
@@ -28,8 +27,6 @@ public sealed class PatientRecompute(
     TimeProvider time,
     FhirBridgeMetrics metrics)
 {
-    private static readonly FhirJsonSerializer Serializer = new();
-
     // Patients per transaction: large enough that commits cost little, small enough that a batch is little memory.
     private const int CommitBatch = 200;
 
@@ -40,73 +37,133 @@ public sealed class PatientRecompute(
     /// <param name="source">The source.</param>
     /// <param name="asOf">The as-of time.</param>
     /// <param name="progress">Told the number of patients recomputed so far, now and then (a long backfill shows progress).</param>
-    /// <param name="cancellationToken">Stops after the patient being committed.</param>
+    /// <param name="cancellationToken">
+    /// Stops after the batch being committed: the batch being computed is dropped, and its patients stay dirty for the
+    /// next run.
+    /// </param>
+    /// <remarks>
+    /// The patients of a batch are read in two queries and computed on every core (judging, building and reconciling
+    /// one patient is a pure function of their resources and projection); batches are committed strictly in order,
+    /// each in one transaction, while the next batch is computed. So what is committed, in which transaction and in
+    /// which order (outbox ids, mapping-log positions), is what computing one patient at a time gives.
+    /// </remarks>
     public async Task<Summary> RunAsync(SourceContext source, OffsetDateTime asOf, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         using var span = FhirBridgeTelemetry.Spans.StartActivity("fhirbridge.recompute");
         span?.SetTag(FhirBridgeTelemetry.SourceTag, source.Name);
         var judge = await JudgeForAsync(source.Name, countDecisions: true, cancellationToken);
         var registry = new RegistryRecordBuilder(source.Name, rule.Study, pseudonyms, registrySettings);
+
+        // A judge is not thread-safe: each worker has its own over the same shared resources.
+        var judges = new PatientJudge[Math.Clamp(Environment.ProcessorCount, 1, 8)];
+        judges[0] = judge;
+        for (var w = 1; w < judges.Length; w++)
+        {
+            judges[w] = judge.Fork();
+        }
+
         int patients = 0, changeSets = 0;
 
-        // Patients are committed in batches, each batch in one transaction (projection, change sets, mapping log,
-        // detection, dirty marks): a kill loses or repeats no patient's work, at one commit per batch.
-        var batch = new List<(RecomputeCommit Commit, IReadOnlyList<MappingLogEntry> Log)>(CommitBatch);
-        async Task FlushAsync()
+        // The commit of the last batch computed, running while the next one is computed; and which dirty marks it
+        // clears (a patient marked again since keeps their mark, and is recomputed again).
+        Task? committing = null;
+        IReadOnlyList<RecomputeCommit> committed = [];
+        var inFlight = new HashSet<(string Patient, long? Generation)>();
+
+        async Task DrainAsync()
         {
-            if (batch.Count > 0)
+            if (committing is { } task)
             {
-                await store.CommitRecomputesAsync(source.Name, [.. batch.Select(b => b.Commit)], CancellationToken.None);
-                foreach (var (_, log) in batch)
+                committing = null;
+                try
                 {
-                    Count(source.Name, log);
+                    await task;
+                }
+                finally
+                {
+                    inFlight.Clear();
                 }
 
-                batch.Clear();
+                foreach (var commit in committed)
+                {
+                    Count(source.Name, commit.Log);
+                }
             }
         }
 
-        async Task StepAsync(string patient, long? generation)
+        async Task StepAsync(IReadOnlyList<(string Patient, long? Generation)> batch)
         {
-            if (cancellationToken.IsCancellationRequested)
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // A patient whose previous recompute is still being committed is read only after that commit.
+            var busy = inFlight.Select(f => f.Patient).ToHashSet(StringComparer.Ordinal);
+            if (batch.Any(b => busy.Contains(b.Patient)))
             {
-                await FlushAsync();
-                cancellationToken.ThrowIfCancellationRequested();
+                await DrainAsync();
             }
 
-            var (commit, changes) = await RecomputeAsync(source, judge, registry, patient, generation, asOf, cancellationToken);
-            batch.Add((commit, commit.Log));
-            changeSets += changes;
-            patients++;
-            if (batch.Count >= CommitBatch)
+            var commits = await ComputeAsync(source, judges, registry, batch, asOf, cancellationToken);
+            await DrainAsync();
+            foreach (var commit in commits)
             {
-                await FlushAsync();
+                changeSets += commit.ChangeSets.Count;
+                patients++;
+                Report(progress, patients);
             }
 
-            Report(progress, patients);
+            // Microsoft.Data.Sqlite runs "async" calls synchronously: the commit gets a thread of its own.
+            committed = commits;
+            inFlight.UnionWith(batch);
+            committing = Task.Run(() => store.CommitRecomputesAsync(source.Name, commits, CancellationToken.None), CancellationToken.None);
         }
 
-        foreach (var patient in await store.GetPatientsWithClosedWindowsAsync(source.Name, asOf.ToDateTimeOffset(), cancellationToken))
+        try
         {
-            await StepAsync(patient, null);
-        }
+            // Patients are committed in batches, each batch in one transaction (projection, change sets, mapping log,
+            // detection, dirty marks): a kill loses or repeats no patient's work, at one commit per batch.
+            var closed = await store.GetPatientsWithClosedWindowsAsync(source.Name, asOf.ToDateTimeOffset(), cancellationToken);
+            foreach (var batch in closed.Select(p => (p, (long?)null)).Chunk(CommitBatch))
+            {
+                await StepAsync(batch);
+            }
 
-        await FlushAsync();
-        while (true)
+            await DrainAsync();
+            while (true)
+            {
+                // The batch being committed clears its patients' marks: the next batch is the one after them.
+                var dirty = await store.GetDirtyPatientsAsync(source.Name, CommitBatch + inFlight.Count, cancellationToken);
+                var batch = dirty.Select(d => (d.Patient, (long?)d.Generation)).Where(d => !inFlight.Contains(d)).Take(CommitBatch).ToList();
+                if (batch.Count == 0)
+                {
+                    if (committing is null)
+                    {
+                        break;
+                    }
+
+                    await DrainAsync();
+                    continue;
+                }
+
+                await StepAsync(batch);
+            }
+        }
+        catch
         {
-            var dirty = await store.GetDirtyPatientsAsync(source.Name, CommitBatch, cancellationToken);
-            if (dirty.Count == 0)
+            // Never leave a commit running: whatever stopped the run, the batch already handed over is committed (or
+            // has failed) when this returns; the first failure is the one reported.
+            try
             {
-                break;
+                await DrainAsync();
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // That batch is rolled back and its patients stay dirty; the failure that stopped the run is rethrown.
             }
 
-            foreach (var d in dirty)
-            {
-                await StepAsync(d.Patient, d.Generation);
-            }
-
-            await FlushAsync();
+            throw;
         }
+
+        await DrainAsync();
 
         span?.SetTag("fhirbridge.patients", patients);
         span?.SetTag("fhirbridge.change_sets", changeSets);
@@ -175,22 +232,46 @@ public sealed class PatientRecompute(
         return judge;
     }
 
-    private async Task<(RecomputeCommit Commit, int ChangeSets)> RecomputeAsync(
-        SourceContext source, PatientJudge judge, RegistryRecordBuilder registry, string patient, long? generation, OffsetDateTime asOf, CancellationToken cancellationToken)
+    // One batch: its patients' resources and projections read in two queries, then each patient computed on one of the
+    // judges' threads; the commits in the batch's order.
+    private async Task<RecomputeCommit[]> ComputeAsync(
+        SourceContext source, PatientJudge[] judges, RegistryRecordBuilder registry, IReadOnlyList<(string Patient, long? Generation)> batch, OffsetDateTime asOf, CancellationToken cancellationToken)
     {
-        var resources = await store.GetPatientResourcesAsync(source.Name, patient, cancellationToken);
+        var names = batch.Select(b => b.Patient).Distinct(StringComparer.Ordinal).ToList();
+        var resources = await store.GetPatientsResourcesAsync(source.Name, names, cancellationToken);
+        var projections = await store.GetProjectionsAsync(source.Name, names, cancellationToken);
+        var commits = new RecomputeCommit[batch.Count];
+        var next = -1;
+        void Work(PatientJudge judge)
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < batch.Count)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var (patient, generation) = batch[i];
+                commits[i] = Recompute(source, judge, registry, patient, generation, resources[patient], projections[patient], asOf);
+            }
+        }
+
+        var workers = judges.Take(Math.Min(judges.Length, batch.Count)).ToList();
+        await Task.WhenAll(workers.Skip(1).Select(j => Task.Run(() => Work(j), CancellationToken.None)).Append(Task.Run(() => Work(workers[0]), CancellationToken.None)));
+        return commits;
+    }
+
+    private RecomputeCommit Recompute(
+        SourceContext source, PatientJudge judge, RegistryRecordBuilder registry, string patient, long? generation,
+        IReadOnlyList<StoredResource> resources, IReadOnlyList<ProjectedRecord> previous, OffsetDateTime asOf)
+    {
         var (timeline, detection, log) = judge.Judge(patient, resources.Select(r => r.Json), asOf, source.Zone);
         var records = registry.Build(timeline, detection.Subjects);
-        var previous = await store.GetProjectionAsync(source.Name, patient, cancellationToken);
         var (projection, changes) = Reconciler.Reconcile(source.Name, registry.Study(), records, previous, time.GetUtcNow());
-        var commit = new RecomputeCommit(
+        return new RecomputeCommit(
             patient,
             generation,
             projection,
-            [.. changes.Select(c => (c.SubjectKey, Serializer.SerializeToString(c.Transaction)))],
+            [.. changes.Select(c => (c.SubjectKey, c.Json))],
             log,
             StoredResult.Write(detection, asOf));
-        return (commit, changes.Count);
     }
 
     /// <summary>
