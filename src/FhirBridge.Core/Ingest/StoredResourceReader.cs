@@ -57,7 +57,9 @@ public static class StoredResourceReader
                 if (Str(meta, "lastUpdated") is { } text)
                 {
                     // What Instant.Value gives (Firely 6.8): the parsed literal as a DateTimeOffset, its own offset kept.
-                    lastUpdated = Hl7.Fhir.ElementModel.Types.DateTime.Parse(text).ToDateTimeOffset(TimeSpan.Zero);
+                    lastUpdated = StrictDates.Recognise(text, out var quick) == StrictDates.Shape.DateTime
+                        ? quick
+                        : Hl7.Fhir.ElementModel.Types.DateTime.Parse(text).ToDateTimeOffset(TimeSpan.Zero);
                 }
             }
 

@@ -89,10 +89,10 @@ internal sealed class StrictShape
         typeof(Oid), typeof(Uuid), typeof(Date), typeof(FhirDateTime), typeof(Instant), typeof(Time),
     ];
 
-    private static readonly Dictionary<Type, Func<string, bool>> TextChecks = TextTypes.ToDictionary(
-        t => t,
-        t => t.GetMethod("IsValidValue", BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly, [typeof(string)])!
-            .CreateDelegate<Func<string, bool>>());
+    // Types whose literals repeat (systems, codes): the SDK's verdict is remembered per literal.
+    private static readonly Type[] Repeating = [typeof(Code), typeof(FhirUri), typeof(FhirUrl), typeof(Canonical), typeof(Oid), typeof(Uuid)];
+
+    private static readonly Dictionary<Type, Func<string, bool>> TextChecks = TextTypes.ToDictionary(t => t, CheckOf);
 
     private readonly Dictionary<string, StrictMember> _members;
     private readonly Dictionary<string, StrictMember>.AlternateLookup<ReadOnlySpan<char>> _lookup;
@@ -194,6 +194,52 @@ internal sealed class StrictShape
         && typeof(Resource).IsAssignableFrom(m.NativeType)
             ? For(m)
             : null);
+
+    /// <summary>
+    /// The literal check of a string primitive type: its own <c>IsValidValue</c>, behind the quick recogniser for
+    /// common date spellings (see <see cref="StrictDates"/>) or a bounded cache for types whose literals repeat.
+    /// </summary>
+    internal static Func<string, bool> CheckOf(Type type)
+    {
+        var sdk = type.GetMethod("IsValidValue", BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly, [typeof(string)])!
+            .CreateDelegate<Func<string, bool>>();
+        if (type == typeof(Date))
+        {
+            return s => StrictDates.Recognise(s, out _) == StrictDates.Shape.Date || sdk(s);
+        }
+
+        if (type == typeof(FhirDateTime))
+        {
+            return s => StrictDates.Recognise(s, out _) != StrictDates.Shape.Unrecognised || sdk(s);
+        }
+
+        if (type == typeof(Instant))
+        {
+            return s => StrictDates.Recognise(s, out _) == StrictDates.Shape.DateTime || sdk(s);
+        }
+
+        if (Repeating.Contains(type))
+        {
+            var verdicts = new ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+            return s =>
+            {
+                if (verdicts.TryGetValue(s, out var known))
+                {
+                    return known;
+                }
+
+                var valid = sdk(s);
+                if (verdicts.Count < 4096 && s.Length <= 256)
+                {
+                    verdicts.TryAdd(s, valid);
+                }
+
+                return valid;
+            };
+        }
+
+        return sdk;
+    }
 
     /// <summary>Finds the member a JSON property name (exact case) stands for.</summary>
     public bool TryFind(ReadOnlySpan<char> name, out StrictMember member) => _lookup.TryGetValue(name, out member!);
