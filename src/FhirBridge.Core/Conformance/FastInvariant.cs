@@ -89,58 +89,49 @@ internal sealed class FastInvariant
 
     private sealed class Member(Node? input, string name) : Node
     {
-        public override Value Evaluate(Value focus)
-        {
-            var source = input is null ? focus : input.Evaluate(focus);
-            if (source.IsUnknown)
+        public override Value Evaluate(Value focus) =>
+            EachNode(input, focus, (node, items) =>
             {
-                return source;
-            }
-
-            var items = new List<object>();
-            foreach (var item in source.Items)
-            {
-                if (item is not PocoNode node)
-                {
-                    return Value.Unknown;
-                }
-
                 if (node.Child(name) is { } children)
                 {
                     items.AddRange(children);
                 }
-            }
-
-            return new Value(items);
-        }
+            });
     }
 
     private sealed class OfType(Node? input, Type type) : Node
     {
-        public override Value Evaluate(Value focus)
-        {
-            var source = input is null ? focus : input.Evaluate(focus);
-            if (source.IsUnknown)
+        public override Value Evaluate(Value focus) =>
+            EachNode(input, focus, (node, items) =>
             {
-                return source;
-            }
-
-            var items = new List<object>();
-            foreach (var item in source.Items)
-            {
-                if (item is not PocoNode node)
-                {
-                    return Value.Unknown;
-                }
-
                 if (type.IsInstanceOfType(node.Poco))
                 {
                     items.Add(node);
                 }
+            });
+    }
+
+    // A path step over every item of the input: unknown when the input is, or when an item is not an element node.
+    private static Value EachNode(Node? input, Value focus, Action<PocoNode, List<object>> step)
+    {
+        var source = input is null ? focus : input.Evaluate(focus);
+        if (source.IsUnknown)
+        {
+            return source;
+        }
+
+        var items = new List<object>();
+        foreach (var item in source.Items)
+        {
+            if (item is not PocoNode node)
+            {
+                return Value.Unknown;
             }
 
-            return new Value(items);
+            step(node, items);
         }
+
+        return new Value(items);
     }
 
     private sealed class Filter(Node? input, Node criteria, bool all) : Node
