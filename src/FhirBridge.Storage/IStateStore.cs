@@ -87,8 +87,8 @@ public interface IStateStore
     /// <summary>Change sets waiting to be sent, oldest first.</summary>
     Task<IReadOnlyList<OutboxItem>> GetPendingOutboxAsync(int limit, CancellationToken cancellationToken);
 
-    /// <summary>Marks a change set as accepted by the registry.</summary>
-    Task MarkOutboxSentAsync(long id, CancellationToken cancellationToken);
+    /// <summary>Marks change sets as accepted by the registry, in one transaction (the push marks them a few at a time).</summary>
+    Task MarkOutboxSentAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken);
 
     /// <summary>Records a failed attempt; <paramref name="dead"/> moves it to the dead letters with the registry's message (<paramref name="failure"/>).</summary>
     Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken);

@@ -48,7 +48,7 @@ public abstract class OutboxTests : IAsyncLifetime
         _clock.Advance(TimeSpan.FromMinutes(5));
         var second = await QueueAsync("s3");
 
-        await _store.MarkOutboxSentAsync(first[0], default);
+        await _store.MarkOutboxSentAsync([first[0]], default);
 
         Assert.Equal([second[0], first[1], first[0]], (await _store.GetOutboxAsync(null, 10, default)).Select(i => i.Id));
         Assert.Equal([second[0], first[1]], (await _store.GetOutboxAsync(OutboxState.Pending, 10, default)).Select(i => i.Id));
@@ -124,7 +124,7 @@ public abstract class OutboxTests : IAsyncLifetime
         var old = (await QueueAsync("s1"))[0];
         await _store.MarkOutboxFailedAsync(old, "422", dead: true, default);
         var later = (await QueueAsync("s1"))[0];
-        await _store.MarkOutboxSentAsync(later, default);
+        await _store.MarkOutboxSentAsync([later], default);
 
         var replay = await _store.ReplayOutboxAsync(old, default);
 

@@ -215,7 +215,7 @@ public abstract class StateStoreTests : IAsyncLifetime
         await _store.CommitRecomputeAsync(Source, "p1", null, [], [("s1", "{}"), ("s2", "{}"), ("s3", "{}")], [], default);
         var items = await _store.GetPendingOutboxAsync(10, default);
 
-        await _store.MarkOutboxSentAsync(items[0].Id, default);
+        await _store.MarkOutboxSentAsync([items[0].Id], default);
         await _store.MarkOutboxFailedAsync(items[1].Id, "422 Unprocessable: profile", dead: true, default);
         await _store.MarkOutboxFailedAsync(items[2].Id, "503", dead: false, default);
 
@@ -223,6 +223,22 @@ public abstract class StateStoreTests : IAsyncLifetime
         Assert.Equal((items[2].Id, 1, "503"), (pending.Id, pending.Attempts, pending.LastError));
         var counts = await _store.GetOutboxCountsAsync(default);
         Assert.Equal((1, 1, 1), (counts["sent"], counts["dead"], counts["pending"]));
+    }
+
+    [StoreFact]
+    public async Task Outbox_SeveralMarkedSentAtOnce_OnlyThoseLeavePending()
+    {
+        await _store.CommitRecomputeAsync(Source, "p1", null, [], [("s1", "{}"), ("s2", "{}"), ("s3", "{}"), ("s4", "{}")], [], default);
+        var items = await _store.GetPendingOutboxAsync(10, default);
+
+        await _store.MarkOutboxSentAsync([items[0].Id, items[2].Id, items[3].Id], default);
+        await _store.MarkOutboxSentAsync([], default);
+
+        var pending = Assert.Single(await _store.GetPendingOutboxAsync(10, default));
+        Assert.Equal(items[1].Id, pending.Id);
+        var sent = await _store.GetOutboxAsync(OutboxState.Sent, 10, default);
+        Assert.Equal([items[3].Id, items[2].Id, items[0].Id], sent.Select(s => s.Id));
+        Assert.All(sent, s => Assert.Equal((1, true), (s.Attempts, s.SentAt is not null)));
     }
 
     [StoreFact]

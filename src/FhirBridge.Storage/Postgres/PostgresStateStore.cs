@@ -368,11 +368,13 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
             cancellationToken);
 
     /// <inheritdoc />
-    public Task MarkOutboxSentAsync(long id, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, last_attempt_at = $2, sent_at = $2 WHERE id = $1;",
-            [Bigint(id), Text(FormatTime(_clock.GetUtcNow()))],
-            cancellationToken);
+    public Task MarkOutboxSentAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken) =>
+        ids.Count == 0
+            ? Task.CompletedTask
+            : ExecuteAsync(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, last_attempt_at = $2, sent_at = $2 WHERE id = ANY($1);",
+                [Bigints(ids), Text(FormatTime(_clock.GetUtcNow()))],
+                cancellationToken);
 
     /// <inheritdoc />
     public Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken) =>
@@ -595,6 +597,8 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
     private static NpgsqlParameter TextArray(string[] values) => new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = values };
 
     private static NpgsqlParameter Bigint(long value) => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = value };
+
+    private static NpgsqlParameter Bigints(IEnumerable<long> values) => new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, Value = values.ToArray() };
 
     private static NpgsqlParameter Integer(int value) => new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = value };
 

@@ -354,11 +354,13 @@ public sealed partial class SqliteStateStore : IStateStore
             cancellationToken);
 
     /// <inheritdoc />
-    public Task MarkOutboxSentAsync(long id, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, last_attempt_at = $t, sent_at = $t WHERE id = $id;",
-            c => { c.Parameters.AddWithValue("$id", id); c.Parameters.AddWithValue("$t", FormatTime(_clock.GetUtcNow())); },
-            cancellationToken);
+    public Task MarkOutboxSentAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken) =>
+        ids.Count == 0
+            ? Task.CompletedTask
+            : ExecuteAsync(
+                "UPDATE outbox SET state = 'sent', attempts = attempts + 1, last_error = NULL, last_attempt_at = $t, sent_at = $t WHERE id IN (SELECT value FROM json_each($ids));",
+                c => { c.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(ids)); c.Parameters.AddWithValue("$t", FormatTime(_clock.GetUtcNow())); },
+                cancellationToken);
 
     /// <inheritdoc />
     public Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken) =>

@@ -21,6 +21,9 @@ public sealed class RegistryPush : IDisposable
     // writes and marks, few enough that little is checked in vain when a transient failure stops the push.
     private static readonly int CheckWindow = 4 * Environment.ProcessorCount;
 
+    // How many accepted change sets are marked sent in one transaction: at most this many are sent again after a crash.
+    private const int MarkBatch = 50;
+
     private readonly SemaphoreSlim _one = new(1, 1);
     private readonly IStateStore _store;
     private readonly IRegistrySink _sink;
@@ -103,10 +106,30 @@ public sealed class RegistryPush : IDisposable
 
     private async Task<(int Sent, int Dead)> PushAsync(CancellationToken cancellationToken)
     {
+        // Accepted change sets are marked sent a few at a time, in one transaction each time: marking them one by one
+        // cost as much as writing them. A change set accepted but not yet marked when the process dies is sent again
+        // by the next push, which the registry takes as a no-op (conditional upserts on identifiers, Provenance PUT
+        // by an id derived from the change set), in the same order as before.
+        var accepted = new List<long>(MarkBatch);
+        try
+        {
+            return await PushAsync(accepted, cancellationToken);
+        }
+        finally
+        {
+            // Also when the push stopped on a failure or was cancelled: what the registry accepted is marked.
+            await _store.MarkOutboxSentAsync(accepted, CancellationToken.None);
+        }
+    }
+
+    private async Task<(int Sent, int Dead)> PushAsync(List<long> accepted, CancellationToken cancellationToken)
+    {
         int sent = 0, dead = 0;
         var seen = new HashSet<long>();
         while (true)
         {
+            // The marks of the last batch first: the next batch is read from what is still pending.
+            await MarkAcceptedAsync(accepted, cancellationToken);
             var batch = (await _store.GetPendingOutboxAsync(100, cancellationToken)).Where(i => seen.Add(i.Id)).ToList();
             if (batch.Count == 0)
             {
@@ -126,6 +149,12 @@ public sealed class RegistryPush : IDisposable
                 {
                     case Outcome.Sent:
                         sent++;
+                        accepted.Add(item.Id);
+                        if (accepted.Count >= MarkBatch)
+                        {
+                            await MarkAcceptedAsync(accepted, cancellationToken);
+                        }
+
                         break;
                     case Outcome.Dead:
                         dead++;
@@ -159,8 +188,7 @@ public sealed class RegistryPush : IDisposable
             _metrics?.Pushed(_clock.GetElapsedTime(started), failure is null ? "sent" : failure.Permanent ? "dead" : "retry");
             if (failure is null)
             {
-                await _store.MarkOutboxSentAsync(item.Id, cancellationToken);
-                return Outcome.Sent;
+                return Outcome.Sent; // marked by the caller, with others
             }
 
             await _store.MarkOutboxFailedAsync(item.Id, failure.Message, failure.Permanent, cancellationToken);
@@ -183,6 +211,12 @@ public sealed class RegistryPush : IDisposable
             await Task.Delay(wait, _clock, cancellationToken);
             waited += wait;
         }
+    }
+
+    private async Task MarkAcceptedAsync(List<long> accepted, CancellationToken cancellationToken)
+    {
+        await _store.MarkOutboxSentAsync(accepted, cancellationToken);
+        accepted.Clear();
     }
 
     /// <summary>

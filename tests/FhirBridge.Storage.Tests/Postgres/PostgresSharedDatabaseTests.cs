@@ -51,7 +51,7 @@ public sealed class PostgresSharedDatabaseTests
         var dirty = Assert.Single(await pusher.GetDirtyPatientsAsync(Source, 10, default));
         await pusher.CommitRecomputeAsync(Source, dirty.Patient, dirty.Generation, [], [("s1", "{}")], [], default);
         var queued = Assert.Single(await puller.GetPendingOutboxAsync(10, default));
-        await puller.MarkOutboxSentAsync(queued.Id, default);
+        await puller.MarkOutboxSentAsync([queued.Id], default);
 
         Assert.Empty(await puller.GetDirtyPatientsAsync(Source, 10, default));
         Assert.Equal(OutboxState.Sent, (await pusher.GetOutboxItemAsync(queued.Id, default))!.State);

@@ -187,6 +187,43 @@ public sealed class RegistryPushTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PushPending_ManyBatches_EachSentOnceInOrderAndAllMarkedSent()
+    {
+        // More than two reads of the outbox (100 at a time) and several marks (a few dozen at a time): a read that ran
+        // before the previous batch was marked would see it again and end the push early.
+        var subjects = Enumerable.Range(0, 237).Select(i => $"s{i:D3}").ToArray();
+        await QueueAsync(subjects);
+        var sink = new ScriptedSink();
+        using var push = Push(sink, RegistryPushRetry.None);
+
+        Assert.Equal((237, 0, 0), await push.PushPendingAsync(default));
+
+        Assert.Equal(subjects, sink.Sent);
+        var counts = await _store.GetOutboxCountsAsync(default);
+        Assert.Equal((237, false), (counts["sent"], counts.ContainsKey("pending")));
+        Assert.Equal((0, 0, 0), await push.PushPendingAsync(default));
+        Assert.Equal(237, sink.Sent.Count);
+    }
+
+    [Fact]
+    public async Task PushPending_CancelledMidway_WhatTheRegistryAcceptedIsMarkedSentTheRestStaysPending()
+    {
+        await QueueAsync([.. Enumerable.Range(0, 30).Select(i => $"s{i:D2}")]);
+        using var cancel = new CancellationTokenSource();
+        var sink = new ScriptedSink { AfterSend = n => { if (n == 7) { cancel.Cancel(); } } };
+        using var push = Push(sink, RegistryPushRetry.None);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => push.PushPendingAsync(cancel.Token));
+
+        // Accepted but not yet marked when the push stopped: marked on the way out, so not sent twice.
+        var counts = await _store.GetOutboxCountsAsync(default);
+        Assert.Equal((7, 23), (counts["sent"], counts["pending"]));
+        Assert.Equal((23, 0, 0), await push.PushPendingAsync(default));
+        Assert.Equal(30, sink.Sent.Distinct().Count());
+        Assert.Equal(30, sink.Sent.Count);
+    }
+
+    [Fact]
     public async Task PushPending_TotalWait_IsBounded()
     {
         await QueueAsync("s1");
@@ -204,13 +241,18 @@ public sealed class RegistryPushTests : IAsyncLifetime
     {
         public List<string> Sent { get; } = [];
 
+        /// <summary>Called with the number of change sets sent so far after each one is accepted.</summary>
+        public Action<int>? AfterSend { get; init; }
+
         public string Describe() => "scripted";
 
         public Task<PushFailure?> SendAsync(OutboxItem item, CancellationToken cancellationToken)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             Sent.Add(item.SubjectKey);
             if (!TryGetValue(item.SubjectKey, out var script) || script.Count == 0)
             {
+                AfterSend?.Invoke(Sent.Count);
                 return Task.FromResult<PushFailure?>(null);
             }
 
