@@ -139,6 +139,9 @@ internal static class RunCommand
         var judgedAt = asOf ?? Instant.FromDateTimeOffset(TimeProvider.System.GetUtcNow()).WithOffset(Offset.Zero);
 
         await output.WriteLineAsync($"settings   {baseFile}");
+
+        // Change sets go to the registry as each batch of patients commits them, while later ones are computed.
+        var pushing = new PushAlongside(push, TimeProvider.System, TimeSpan.FromMilliseconds(200), cancellationToken);
         var failed = new List<string>();
         var report = new DetectionReport(options.Study.Id, judgedAt);
         foreach (var source in sources)
@@ -171,7 +174,7 @@ internal static class RunCommand
             }
         }
 
-        var (sent, dead, pending) = await push.PushPendingAsync(cancellationToken);
+        var (sent, dead, pending) = await pushing.CompleteAsync(cancellationToken);
         var verb = options.Registry.Kind == RegistryKind.Fhir ? "sent to" : "written to";
         await output.WriteLineAsync(string.Create(ci, $"registry   {sent} change sets {verb} {push.Destination}; {dead} dead letters, {pending} pending"));
         await output.WriteLineAsync($"state      {StateDescription(options.Storage)}");
