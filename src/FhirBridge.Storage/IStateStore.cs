@@ -67,7 +67,7 @@ public interface IStateStore
         string patient,
         long? generation,
         IReadOnlyList<ProjectedRecord> projection,
-        IReadOnlyList<(string SubjectKey, string Bundle)> changeSets,
+        IReadOnlyList<QueuedChangeSet> changeSets,
         IReadOnlyList<MappingLogEntry> log,
         CancellationToken cancellationToken);
 

@@ -28,4 +28,11 @@ public sealed record OutboxItem(long Id, string Source, string Patient, string S
 
     /// <summary>The item that replays this dead letter, or null when it was not replayed.</summary>
     public long? ReplayedBy { get; init; }
+
+    /// <summary>
+    /// The fingerprint of the profile check that found this change set conforming when it was made (null: not checked
+    /// then, found wanting, queued before the outbox kept verdicts, or a replay). The push skips its own check only when
+    /// this is the fingerprint of the check it runs.
+    /// </summary>
+    public string? CheckedBy { get; init; }
 }

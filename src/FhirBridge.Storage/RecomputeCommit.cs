@@ -7,7 +7,7 @@ namespace FhirBridge.Storage;
 /// <param name="Patient">The patient id.</param>
 /// <param name="Generation">The dirty generation read; the dirty mark is cleared only if it is still this one (null: leave it).</param>
 /// <param name="Projection">The registry records now handed over; replaces the patient's projection.</param>
-/// <param name="ChangeSets">The change sets to enqueue, in order.</param>
+/// <param name="ChangeSets">The change sets to enqueue, in order, each with the verdict of its profile check if it had one.</param>
 /// <param name="Log">The patient's mapping-log entries; replace theirs.</param>
 /// <param name="Detection">
 /// The patient's detection as the service stores it for reports (opaque JSON); replaces the stored one, and null removes
@@ -17,6 +17,6 @@ public sealed record RecomputeCommit(
     string Patient,
     long? Generation,
     IReadOnlyList<ProjectedRecord> Projection,
-    IReadOnlyList<(string SubjectKey, string Bundle)> ChangeSets,
+    IReadOnlyList<QueuedChangeSet> ChangeSets,
     IReadOnlyList<MappingLogEntry> Log,
     string? Detection);

@@ -23,7 +23,7 @@ internal static class StoreFormat
 
     /// <summary>The columns <see cref="ReadOutbox"/> reads, in its order.</summary>
     public const string OutboxColumns =
-        "id, source, patient, subject_key, bundle, attempts, state, last_error, created_at, last_attempt_at, sent_at, dead_at, replay_of, replayed_by";
+        "id, source, patient, subject_key, bundle, attempts, state, last_error, created_at, last_attempt_at, sent_at, dead_at, replay_of, replayed_by, checked_by";
 
     /// <summary>A time as stored: fixed-width UTC text with 100 ns ticks, so text order is time order.</summary>
     public static string? FormatTime(DateTimeOffset? time) =>
@@ -43,6 +43,7 @@ internal static class StoreFormat
             DeadAt = ParseTime(r.IsDBNull(11) ? null : r.GetString(11)),
             ReplayOf = r.IsDBNull(12) ? null : r.GetInt64(12),
             ReplayedBy = r.IsDBNull(13) ? null : r.GetInt64(13),
+            CheckedBy = r.IsDBNull(14) ? null : r.GetString(14),
         };
 
     /// <summary>A stored mapping-log entry; the message gives its length, never its content.</summary>

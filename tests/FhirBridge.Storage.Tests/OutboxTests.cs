@@ -35,11 +35,33 @@ public abstract class OutboxTests : IAsyncLifetime
     {
         var newest = await _store.GetOutboxAsync(null, 1, default);
         var before = newest.Count == 0 ? 0 : newest[0].Id;
-        await _store.CommitRecomputeAsync(Source, "p1", null, [], [.. subjects.Select(s => (s, $"{{\"subject\":\"{s}\"}}"))], [], default);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [], [.. subjects.Select(s => new QueuedChangeSet(s, $"{{\"subject\":\"{s}\"}}"))], [], default);
         return [.. (await _store.GetOutboxAsync(null, 1000, default)).Where(i => i.Id > before).Select(i => i.Id).Order()];
     }
 
     private async Task<OutboxItem> ItemAsync(long id) => (await _store.GetOutboxItemAsync(id, default))!;
+
+    [StoreFact]
+    public async Task Commit_KeepsEachChangeSetsVerdict_AndReplaysDropIt()
+    {
+        await _store.CommitRecomputeAsync(Source, "p1", null, [], [new("s1", "{}", "check-1"), new("s2", "{}"), new("s3", "{}", "check-1")], [], default);
+
+        var pending = await _store.GetPendingOutboxAsync(10, default);
+        Assert.Equal([("s1", "check-1"), ("s2", null), ("s3", "check-1")], pending.Select(i => (i.SubjectKey, i.CheckedBy)));
+        Assert.Equal("check-1", (await ItemAsync(pending[0].Id)).CheckedBy);
+        Assert.Equal(["check-1", null], (await _store.GetOutboxAsync(OutboxState.Pending, 2, default)).Select(i => i.CheckedBy)); // newest first
+
+        // A replayed dead letter is checked again at the push: the copy carries no verdict, the original keeps its own.
+        await _store.MarkOutboxFailedAsync(pending[0].Id, "422 refused", dead: true, default);
+        await _store.MarkOutboxFailedAsync(pending[2].Id, "422 refused", dead: true, default);
+        var one = await _store.ReplayOutboxAsync(pending[0].Id, default);
+        var rest = Assert.Single(await _store.ReplayDeadOutboxAsync(default));
+
+        Assert.Equal(pending[2].Id, rest.Id);
+        Assert.Null((await ItemAsync(one.QueuedId!.Value)).CheckedBy);
+        Assert.Null((await ItemAsync(rest.QueuedId!.Value)).CheckedBy);
+        Assert.Equal("check-1", (await ItemAsync(pending[0].Id)).CheckedBy);
+    }
 
     [StoreFact]
     public async Task Commit_StampsTheQueueTime_AndListingIsNewestFirstByState()

@@ -47,8 +47,8 @@ public abstract class StateStoreTests : IAsyncLifetime
 
         await _store.CommitRecomputesAsync(Source,
         [
-            new RecomputeCommit("p2", read["p2"], [], [("s2", "{\"b\":2}")], [], "{\"d\":2}"),
-            new RecomputeCommit("p1", read["p1"], [], [("s1", "{\"b\":1}")], [], "{\"d\":1}"),
+            new RecomputeCommit("p2", read["p2"], [], [new("s2", "{\"b\":2}")], [], "{\"d\":2}"),
+            new RecomputeCommit("p1", read["p1"], [], [new("s1", "{\"b\":1}")], [], "{\"d\":1}"),
         ], default);
 
         Assert.Equal(["p2"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
@@ -189,7 +189,7 @@ public abstract class StateStoreTests : IAsyncLifetime
         var open = new DateTimeOffset(2024, 4, 1, 0, 0, 0, TimeSpan.FromHours(8));
         await _store.CommitRecomputeAsync(Source, "p1", null,
             [new ProjectedRecord("ResearchSubject|s1", "s1", "h1", "{}", open), new ProjectedRecord("Patient|x", "s1", "h2", "{}", null)],
-            [("s1", "{\"resourceType\":\"Bundle\"}")],
+            [new("s1", "{\"resourceType\":\"Bundle\"}")],
             [new MappingLogEntry("Procedure/op1", Decision.Index, "outcome.as-of", "follow-up-open")],
             default);
         await _store.CommitRecomputeAsync(Source, "p1", null, [new ProjectedRecord("ResearchSubject|s1", "s1", "h3", "{}", null)], [], [], default);
@@ -212,7 +212,7 @@ public abstract class StateStoreTests : IAsyncLifetime
     [StoreFact]
     public async Task Outbox_SentAndDead_LeavePendingWithTheirState()
     {
-        await _store.CommitRecomputeAsync(Source, "p1", null, [], [("s1", "{}"), ("s2", "{}"), ("s3", "{}")], [], default);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [], [new("s1", "{}"), new("s2", "{}"), new("s3", "{}")], [], default);
         var items = await _store.GetPendingOutboxAsync(10, default);
 
         await _store.MarkOutboxSentAsync([items[0].Id], default);

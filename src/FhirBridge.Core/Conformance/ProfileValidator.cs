@@ -1,6 +1,10 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
 using Hl7.Fhir.ElementModel;
 using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
 using Hl7.Fhir.Validation;
 using Hl7.FhirPath;
 using Hl7.FhirPath.Expressions;
@@ -44,7 +48,16 @@ public sealed class ProfileValidator
             var compiled = profileCompiler.Compile(definition);
             _profiles[compiled.Url] = compiled;
         }
+
+        Fingerprint = FingerprintOf(profiles);
     }
+
+    /// <summary>
+    /// What this check is, as a SHA-256 hex string: over the profiles' definitions, FhirBridge's own build and the SDK's
+    /// (whose validation is part of the check). A verdict stored with a change set holds only while the fingerprint of
+    /// the running check is the same; a profile edited, or FhirBridge or the SDK upgraded, changes it.
+    /// </summary>
+    public string Fingerprint { get; }
 
     /// <summary>
     /// For tests: called with the invariant's key and the engine's answer whenever <see cref="FastInvariant"/> answered
@@ -275,4 +288,23 @@ public sealed class ProfileValidator
             && (concept.Text is null || concept.Text == actual.Text),
         _ => instance.Matches(pattern),
     };
+
+    private static string FingerprintOf(ProfileSet profiles)
+    {
+        var serializer = new FhirJsonSerializer();
+        var text = new StringBuilder();
+        text.Append("fhirbridge ").Append(BuildOf(typeof(ProfileValidator).Assembly)).Append('\n');
+        text.Append("firely ").Append(BuildOf(typeof(Resource).Assembly)).Append(' ').Append(BuildOf(typeof(Patient).Assembly)).Append('\n');
+        foreach (var definition in profiles.Definitions)
+        {
+            text.Append(serializer.SerializeToString(definition)).Append('\n');
+        }
+
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    // The informational version carries the commit a build was made from (the SDK appends it), the assembly version
+    // alone would not tell two builds of FhirBridge apart.
+    private static string BuildOf(Assembly assembly) =>
+        assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? assembly.GetName().Version?.ToString() ?? "unknown";
 }

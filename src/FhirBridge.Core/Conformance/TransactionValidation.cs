@@ -1,3 +1,4 @@
+using FhirBridge.Reconcile;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Hl7.Fhir.Validation;
@@ -27,6 +28,37 @@ public sealed class TransactionValidation(ProfileValidator validator)
 {
     private static readonly FhirJsonDeserializer Strict = new();
     private static readonly FhirJsonDeserializer Unvalidated = new(new DeserializerSettings { Validator = null });
+
+    /// <summary>The fingerprint of this check (<see cref="ProfileValidator.Fingerprint"/>).</summary>
+    public string Fingerprint => validator.Fingerprint;
+
+    /// <summary>
+    /// Whether each change set conforms, checked on the objects it was made from, before its JSON is ever read: true
+    /// only when <see cref="Validate"/> would take its cheap path for the change set's JSON and find nothing (so the
+    /// strict check finds nothing either); false means "not known", and the JSON is then checked as before.
+    /// </summary>
+    /// <param name="changeSets">One patient's change sets, as the reconcile stage made them; none is changed (entries are detached for a moment and put back).</param>
+    /// <remarks>
+    /// The Bundle's own elements get the SDK validation with its entries' resources detached, and every resource gets
+    /// <see cref="ProfileValidator.Validate(Resource)"/>, exactly as on the cheap path; the JSON the Bundle serializes to
+    /// is that path's input, read back into the same objects. A resource found conforming in one change set (the
+    /// ResearchStudy and Patient records are in every change set of a patient) is remembered by reference for the
+    /// others of this call only: the objects are the caller's, not to be changed meanwhile, and none is remembered
+    /// beyond the call. Narrative XHTML is left to the strict reader, as on the cheap path.
+    /// Test: BuiltTransactionCheckTests compare this with the strict check of the JSON.
+    /// </remarks>
+    public IReadOnlyList<bool> ConformsAsBuilt(IReadOnlyList<ChangeSet> changeSets)
+    {
+        ArgumentNullException.ThrowIfNull(changeSets);
+        var conforming = new HashSet<Resource>(ReferenceEqualityComparer.Instance);
+        var verdicts = new bool[changeSets.Count];
+        for (var i = 0; i < verdicts.Length; i++)
+        {
+            verdicts[i] = ConformsAsBuilt(changeSets[i], conforming);
+        }
+
+        return verdicts;
+    }
 
     /// <summary>Every violation of every entry, in entry order (empty when all conform); null when the JSON is not a Bundle the strict reader accepts.</summary>
     public IReadOnlyList<EntryViolation>? Validate(string bundleJson)
@@ -63,6 +95,57 @@ public sealed class TransactionValidation(ProfileValidator validator)
         }
 
         return violations;
+    }
+
+    private bool ConformsAsBuilt(ChangeSet changeSet, HashSet<Resource> conforming)
+    {
+        if (changeSet.Json.Contains("\"div\"", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var bundle = changeSet.Transaction;
+        var resources = new Resource?[bundle.Entry.Count];
+        bool bundleIssues;
+        try
+        {
+            for (var i = 0; i < resources.Length; i++)
+            {
+                resources[i] = bundle.Entry[i].Resource;
+                bundle.Entry[i].Resource = null;
+            }
+
+            bundleIssues = bundle.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, true).Count > 0;
+        }
+        finally
+        {
+            for (var i = 0; i < resources.Length; i++)
+            {
+                bundle.Entry[i].Resource = resources[i];
+            }
+        }
+
+        if (bundleIssues)
+        {
+            return false;
+        }
+
+        foreach (var resource in resources)
+        {
+            if (resource is null || conforming.Contains(resource))
+            {
+                continue;
+            }
+
+            if (validator.Validate(resource).Count > 0)
+            {
+                return false;
+            }
+
+            conforming.Add(resource);
+        }
+
+        return true;
     }
 
     // True only when the strict path is sure to find nothing: read without validation, the SDK validation over the

@@ -64,5 +64,11 @@ internal static class PostgresSchema
         CREATE TABLE detections (
             source text COLLATE "C" NOT NULL, patient text COLLATE "C" NOT NULL, json text NOT NULL, PRIMARY KEY (source, patient));
         """,
+
+        // 3 (SQLite's 5): the fingerprint of the profile check that found a change set conforming when it was made,
+        // so the push does not check it again; null on older items, which the push checks.
+        """
+        ALTER TABLE outbox ADD COLUMN checked_by text COLLATE "C";
+        """,
     ];
 }

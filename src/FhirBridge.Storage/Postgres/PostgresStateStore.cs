@@ -267,7 +267,7 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         string patient,
         long? generation,
         IReadOnlyList<ProjectedRecord> projection,
-        IReadOnlyList<(string SubjectKey, string Bundle)> changeSets,
+        IReadOnlyList<QueuedChangeSet> changeSets,
         IReadOnlyList<MappingLogEntry> log,
         CancellationToken cancellationToken) =>
         CommitRecomputesAsync(source, [new RecomputeCommit(patient, generation, projection, changeSets, log, null)], cancellationToken);
@@ -308,11 +308,11 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
                     Text(source), Text(patient), Text(record.RecordKey), Text(record.SubjectKey), Text(record.Hash), Text(record.Json), Text(FormatTime(record.OpenUntil))));
             }
 
-            foreach (var (subjectKey, bundle) in commit.ChangeSets)
+            foreach (var (subjectKey, bundle, checkedBy) in commit.ChangeSets)
             {
                 write.BatchCommands.Add(Statement(
-                    "INSERT INTO outbox (source, patient, subject_key, bundle, created_at) VALUES ($1, $2, $3, $4, $5);",
-                    Text(source), Text(patient), Text(subjectKey), Text(bundle), Text(now)));
+                    "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by) VALUES ($1, $2, $3, $4, $5, $6);",
+                    Text(source), Text(patient), Text(subjectKey), Text(bundle), Text(now), Text(checkedBy)));
             }
 
             AddLog(write, source, patient, commit.Log, now!);
@@ -541,6 +541,7 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
                 $"is superseded by item {newer[0].Id} ({newer[0].State}), a later change set for the same subject; replaying it would roll the registry back")));
         }
 
+        // checked_by is not copied: a replayed dead letter is checked again at the push, whatever was found before.
         var queued = Convert.ToInt64(
             await ScalarAsync(
                 connection,

@@ -57,5 +57,11 @@ internal static class SqliteSchema
         """
         CREATE TABLE detections (source TEXT NOT NULL, patient TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (source, patient));
         """,
+
+        // 5: the fingerprint of the profile check that found a change set conforming when it was made, so the push
+        // does not check it again; null on older items, which the push checks.
+        """
+        ALTER TABLE outbox ADD COLUMN checked_by TEXT;
+        """,
     ];
 }

@@ -249,7 +249,7 @@ public sealed partial class SqliteStateStore : IStateStore
         string patient,
         long? generation,
         IReadOnlyList<ProjectedRecord> projection,
-        IReadOnlyList<(string SubjectKey, string Bundle)> changeSets,
+        IReadOnlyList<QueuedChangeSet> changeSets,
         IReadOnlyList<MappingLogEntry> log,
         CancellationToken cancellationToken) =>
         CommitRecomputesAsync(source, [new RecomputeCommit(patient, generation, projection, changeSets, log, null)], cancellationToken);
@@ -269,7 +269,7 @@ public sealed partial class SqliteStateStore : IStateStore
         // Each statement is prepared once for the whole batch; parameters are rebound per row.
         await using var delete = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p; DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;");
         await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);");
-        await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at) VALUES ($s, $p, $k, $b, $t);");
+        await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by) VALUES ($s, $p, $k, $b, $t, $c);");
         await using var logInsert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);");
         await using var detection = Command(connection, tx, "INSERT INTO detections (source, patient, json) VALUES ($s, $p, $j);");
         await using var clear = Command(connection, tx, "DELETE FROM dirty WHERE source = $s AND patient = $p AND generation = $g;");
@@ -286,9 +286,9 @@ public sealed partial class SqliteStateStore : IStateStore
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            foreach (var (subjectKey, bundle) in commit.ChangeSets)
+            foreach (var (subjectKey, bundle, checkedBy) in commit.ChangeSets)
             {
-                Bind(enqueue, ("$s", source), ("$p", patient), ("$k", subjectKey), ("$b", bundle), ("$t", now));
+                Bind(enqueue, ("$s", source), ("$p", patient), ("$k", subjectKey), ("$b", bundle), ("$t", now), ("$c", checkedBy));
                 await enqueue.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -524,6 +524,7 @@ public sealed partial class SqliteStateStore : IStateStore
             }
         }
 
+        // checked_by is not copied: a replayed dead letter is checked again at the push, whatever was found before.
         long queued;
         await using (var insert = Command(connection, tx, """
             INSERT INTO outbox (source, patient, subject_key, bundle, created_at, replay_of)

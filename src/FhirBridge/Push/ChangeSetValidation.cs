@@ -1,4 +1,6 @@
 using FhirBridge.Conformance;
+using FhirBridge.Reconcile;
+using FhirBridge.Storage;
 
 namespace FhirBridge.Cli.Push;
 
@@ -10,6 +12,25 @@ namespace FhirBridge.Cli.Push;
 public sealed class ChangeSetValidation(ProfileValidator validator)
 {
     private readonly TransactionValidation _transaction = new(validator);
+
+    /// <summary>The fingerprint of this check (<see cref="ProfileValidator.Fingerprint"/>), stored as the verdict of a change set found conforming.</summary>
+    public string Fingerprint => _transaction.Fingerprint;
+
+    /// <summary>
+    /// The verdict to store with each of a patient's new change sets: <see cref="Fingerprint"/> when it conforms, checked
+    /// on the objects it was made from (<see cref="TransactionValidation.ConformsAsBuilt"/>), else null, and the push
+    /// checks its JSON as it always did, so what is dead-lettered and with which message does not change.
+    /// </summary>
+    /// <param name="changeSets">The change sets of one patient's reconcile, in order; thread-safe across patients.</param>
+    public IReadOnlyList<string?> CheckedBy(IReadOnlyList<ChangeSet> changeSets) =>
+        [.. _transaction.ConformsAsBuilt(changeSets).Select(conforms => conforms ? Fingerprint : null)];
+
+    /// <summary>Whether the item was found conforming by this very check when it was made, so the push need not check it again.</summary>
+    public bool Vouches(OutboxItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return item.CheckedBy is { } checkedBy && string.Equals(checkedBy, Fingerprint, StringComparison.Ordinal);
+    }
 
     /// <summary>Null when every resource conforms; else one message listing every violation.</summary>
     /// <param name="bundleJson">The change set's transaction Bundle.</param>

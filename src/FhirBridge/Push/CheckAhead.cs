@@ -5,12 +5,13 @@ namespace FhirBridge.Cli.Push;
 /// order, at most <c>window</c> ahead of the one the sender is waiting for, and the sender reads each result in order
 /// (<see cref="ResultAsync"/>). The check is a pure function of the Bundle text, so checking ahead changes no result;
 /// what is sent, dead-lettered or left pending is still decided strictly in order by the sender. Disposing stops the
-/// workers (the push stopped early) and waits for them, so no check outlives the push.
+/// workers (the push stopped early) and waits for them, so no check outlives the push. A change set given as null was
+/// found conforming when it was made (<see cref="ChangeSetValidation.Vouches"/>): its answer is null, without a check.
 /// </summary>
 internal sealed class CheckAhead : IAsyncDisposable
 {
     private readonly ChangeSetValidation _validation;
-    private readonly IReadOnlyList<string> _bundles;
+    private readonly IReadOnlyList<string?> _bundles;
     private readonly TaskCompletionSource<string?>[] _results;
     private readonly SemaphoreSlim _window;
     private readonly CancellationTokenSource _stop;
@@ -19,11 +20,11 @@ internal sealed class CheckAhead : IAsyncDisposable
 
     /// <summary>Starts checking.</summary>
     /// <param name="validation">The check.</param>
-    /// <param name="bundles">The batch's Bundles, in sending order.</param>
+    /// <param name="bundles">The batch's Bundles, in sending order; null for one that needs no check.</param>
     /// <param name="workers">How many change sets are checked at once.</param>
     /// <param name="window">How many change sets may be checked (or being checked) beyond those the sender has read.</param>
     /// <param name="cancellationToken">Cancels the push.</param>
-    public CheckAhead(ChangeSetValidation validation, IReadOnlyList<string> bundles, int workers, int window, CancellationToken cancellationToken)
+    public CheckAhead(ChangeSetValidation validation, IReadOnlyList<string?> bundles, int workers, int window, CancellationToken cancellationToken)
     {
         _validation = validation;
         _bundles = bundles;
@@ -82,7 +83,7 @@ internal sealed class CheckAhead : IAsyncDisposable
 
             try
             {
-                _results[index].SetResult(_validation.Check(_bundles[index]));
+                _results[index].SetResult(_bundles[index] is { } bundle ? _validation.Check(bundle) : null);
             }
             catch (Exception e)
             {

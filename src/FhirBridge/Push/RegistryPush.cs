@@ -136,10 +136,12 @@ public sealed class RegistryPush : IDisposable
                 return (sent, dead);
             }
 
-            // The profile check is a pure function of the Bundle text and the costliest step: it runs on every core, a
-            // bounded window ahead of the sender (CheckAhead), while change sets are still sent strictly in order below.
-            await using var checks = _validation is { } validation
-                ? new CheckAhead(validation, [.. batch.Select(b => b.Bundle)], Environment.ProcessorCount, CheckWindow, cancellationToken)
+            // A change set found conforming by this same check when it was made (its verdict is this check's
+            // fingerprint) is not checked again. The others get the profile check, a pure function of the Bundle text
+            // and the costliest step: it runs on every core, a bounded window ahead of the sender (CheckAhead), while
+            // change sets are still sent strictly in order below.
+            await using var checks = _validation is { } validation && !batch.All(validation.Vouches)
+                ? new CheckAhead(validation, [.. batch.Select(b => validation.Vouches(b) ? null : b.Bundle)], Environment.ProcessorCount, CheckWindow, cancellationToken)
                 : null;
             for (var i = 0; i < batch.Count; i++)
             {

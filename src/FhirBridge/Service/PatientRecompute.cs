@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FhirBridge.Cli.Push;
 using FhirBridge.Cli.Telemetry;
 using FhirBridge.Detection;
 using FhirBridge.Mapping;
@@ -18,6 +19,14 @@ namespace FhirBridge.Cli.Service;
 /// without new data. Patients commit in batches, each in one transaction: projection, change sets, mapping log,
 /// detection, dirty marks.
 /// </summary>
+/// <param name="store">The state store.</param>
+/// <param name="maps">The category maps.</param>
+/// <param name="rule">The detection rule.</param>
+/// <param name="pseudonyms">Pseudonymizes the registry records.</param>
+/// <param name="registrySettings">How registry records are built.</param>
+/// <param name="time">Provenance times.</param>
+/// <param name="metrics">Mapping decisions.</param>
+/// <param name="validation">Checks each new change set, so the push need not; none (and no verdict stored) when null.</param>
 public sealed class PatientRecompute(
     IStateStore store,
     CategoryMaps maps,
@@ -25,7 +34,8 @@ public sealed class PatientRecompute(
     Pseudonymizer pseudonyms,
     RegistrySettings registrySettings,
     TimeProvider time,
-    FhirBridgeMetrics metrics)
+    FhirBridgeMetrics metrics,
+    ChangeSetValidation? validation = null)
 {
     // Patients per transaction: large enough that commits cost little, small enough that a batch is little memory.
     private const int CommitBatch = 200;
@@ -265,11 +275,15 @@ public sealed class PatientRecompute(
         var (timeline, detection, log) = judge.Judge(patient, resources.Select(r => r.Json), asOf, source.Zone);
         var records = registry.Build(timeline, detection.Subjects);
         var (projection, changes) = Reconciler.Reconcile(source.Name, registry.Study(), records, previous, time.GetUtcNow());
+
+        // The profile check, once, on the objects just built and on this core (docs/registry.md, "Validation"): a
+        // change set found conforming carries the check's fingerprint, and the push sends it without reading it back.
+        var checkedBy = validation?.CheckedBy(changes) ?? new string?[changes.Count];
         return new RecomputeCommit(
             patient,
             generation,
             projection,
-            [.. changes.Select(c => (c.SubjectKey, c.Json))],
+            [.. changes.Select((c, i) => new QueuedChangeSet(c.SubjectKey, c.Json, checkedBy[i]))],
             log,
             StoredResult.Write(detection, asOf));
     }

@@ -68,10 +68,10 @@ public class TransactionValidationTests
         }
     }
 
-    private static List<JsonNode> Resources() =>
+    internal static List<JsonNode> Resources() =>
         [.. File.ReadLines(Path.Combine(ValidatorReferenceTests.Fixtures, "registry-resources.ndjson")).Select(line => JsonNode.Parse(line)!)];
 
-    private static JsonObject Transaction(IEnumerable<JsonNode> resources)
+    internal static JsonObject Transaction(IEnumerable<JsonNode> resources)
     {
         var entries = new JsonArray();
         var n = 0;

@@ -49,7 +49,7 @@ public sealed class PostgresSharedDatabaseTests
 
         await puller.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1")] }, default);
         var dirty = Assert.Single(await pusher.GetDirtyPatientsAsync(Source, 10, default));
-        await pusher.CommitRecomputeAsync(Source, dirty.Patient, dirty.Generation, [], [("s1", "{}")], [], default);
+        await pusher.CommitRecomputeAsync(Source, dirty.Patient, dirty.Generation, [], [new("s1", "{}")], [], default);
         var queued = Assert.Single(await puller.GetPendingOutboxAsync(10, default));
         await puller.MarkOutboxSentAsync([queued.Id], default);
 

@@ -32,4 +32,26 @@ public sealed class SqliteOutboxTests : OutboxTests
         await store.MarkOutboxFailedAsync(old.Id, "400 Bad Request: error invalid: bad", dead: true, default);
         Assert.Equal(old.Id + 1, (await store.ReplayOutboxAsync(old.Id, default)).QueuedId);
     }
+
+    [Fact]
+    public async Task Migrate_FromSchemaFour_KeepsQueuedItemsWithoutAVerdict()
+    {
+        var path = Path.Combine(((SqliteStoreDatabase)Database).Folder, "v4.db");
+        await using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (4);"
+                + string.Concat(SqliteSchema.Migrations.Take(4))
+                + "INSERT INTO outbox (source, patient, subject_key, bundle, created_at) VALUES ('h', 'p', 's', '{}', '2026-01-01T00:00:00.0000000Z');";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var store = new SqliteStateStore(path, Clock);
+        await store.MigrateAsync(default);
+
+        Assert.Null(Assert.Single(await store.GetPendingOutboxAsync(10, default)).CheckedBy);
+        await store.CommitRecomputeAsync("h", "p", null, [], [new("s", "{}", "check-1")], [], default);
+        Assert.Equal([null, "check-1"], (await store.GetPendingOutboxAsync(10, default)).Select(i => i.CheckedBy));
+    }
 }

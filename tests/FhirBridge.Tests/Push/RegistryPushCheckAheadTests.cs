@@ -97,7 +97,7 @@ public sealed class RegistryPushCheckAheadTests : IAsyncLifetime
     }
 
     private Task QueueAsync(IEnumerable<(string Subject, string Bundle)> changeSets) =>
-        _store.CommitRecomputeAsync("h", "p1", null, [], [.. changeSets], [], default);
+        _store.CommitRecomputeAsync("h", "p1", null, [], [.. changeSets.Select(c => new QueuedChangeSet(c.Subject, c.Bundle))], [], default);
 
     /// <summary>Accepts everything except the subjects told otherwise; records every attempt in order.</summary>
     private sealed class RecordingSink : IRegistrySink

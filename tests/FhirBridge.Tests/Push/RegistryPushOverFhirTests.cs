@@ -41,7 +41,7 @@ public sealed class RegistryPushOverFhirTests : IAsyncLifetime
 
     /// <summary>A one-subject change set: the subject as a conditional upsert.</summary>
     private Task QueueAsync(string subject) =>
-        _store.CommitRecomputeAsync("hospital-a", "p1", null, [], [(subject, $$$"""
+        _store.CommitRecomputeAsync("hospital-a", "p1", null, [], [new(subject, $$$"""
             {"resourceType":"Bundle","type":"transaction","entry":[{
               "fullUrl":"urn:uuid:{{{Guid.NewGuid()}}}",
               "resource":{"resourceType":"ResearchSubject","identifier":[{"system":"http://fhirbridge.org/fhir/sid/research-subject","value":"{{{subject}}}"}],

@@ -32,7 +32,7 @@ public sealed class RegistryPushTests : IAsyncLifetime
     }
 
     private Task QueueAsync(params string[] subjects) =>
-        _store.CommitRecomputeAsync("h", "p1", null, [], [.. subjects.Select(s => (s, $"{{\"subject\":\"{s}\"}}"))], [], default);
+        _store.CommitRecomputeAsync("h", "p1", null, [], [.. subjects.Select(s => new QueuedChangeSet(s, $"{{\"subject\":\"{s}\"}}"))], [], default);
 
     private RegistryPush Push(IRegistrySink sink, RegistryPushRetry retry) => new(_store, sink, NullLogger<RegistryPush>.Instance, retry, _clock);
 
@@ -94,7 +94,7 @@ public sealed class RegistryPushTests : IAsyncLifetime
         };
         var bundle = new Hl7.Fhir.Model.Bundle { Type = Hl7.Fhir.Model.Bundle.BundleType.Transaction };
         bundle.Entry.Add(new Hl7.Fhir.Model.Bundle.EntryComponent { Resource = patient, Request = new() { Method = Hl7.Fhir.Model.Bundle.HTTPVerb.PUT, Url = "Patient?identifier=x|y" } });
-        await _store.CommitRecomputeAsync("h", "p1", null, [], [("s1", new FhirJsonSerializer().SerializeToString(bundle))], [], default);
+        await _store.CommitRecomputeAsync("h", "p1", null, [], [new("s1", new FhirJsonSerializer().SerializeToString(bundle))], [], default);
         var sink = new ScriptedSink();
         var profiles = new FhirBridge.Conformance.ProfileValidator(FhirBridge.Conformance.ProfileSet.Load(Path.Combine(Cli.Fhirbridge.RepositoryRoot, "profiles")));
         using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, _clock, new ChangeSetValidation(profiles));

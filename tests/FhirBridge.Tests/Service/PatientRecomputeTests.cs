@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using FhirBridge.Cli.Push;
 using FhirBridge.Cli.Service;
 using FhirBridge.Detection;
 using FhirBridge.Mapping;
@@ -100,6 +101,11 @@ public sealed class PatientRecomputeTests : IDisposable
         var queued = await store.GetPendingOutboxAsync(int.MaxValue, default);
         Assert.Equal(Enumerable.Range(1, outbox.Count).Select(i => (long)i), queued.Select(q => q.Id));
         Assert.Equal(outbox, queued.Select(q => (q.Patient, q.SubjectKey, q.Bundle)));
+
+        // Checked as they were built, on the recompute's cores: each conforming change set carries the check's
+        // fingerprint, so the push sends it without checking it again (all of the sample's conform).
+        var fingerprint = services.GetRequiredService<ChangeSetValidation>().Fingerprint;
+        Assert.All(queued, q => Assert.Equal(fingerprint, q.CheckedBy));
         Assert.Equal(log, await ReadLogAsync());
         var stored = await store.GetProjectionsAsync(SourceName, [.. projections.Keys], default);
         Assert.All(projections, p => Assert.Equal(p.Value.OrderBy(r => r.RecordKey, StringComparer.Ordinal), stored[p.Key]));

@@ -29,7 +29,7 @@ public sealed class AdminHostTests : IAsyncLifetime
     {
         _store = new SqliteStateStore(Path.Combine(_dir, "state.db"));
         await _store.MigrateAsync(default);
-        await _store.CommitRecomputeAsync("a", "p1", null, [], [("subject-1", "{\"resourceType\":\"Bundle\"}")], [], default);
+        await _store.CommitRecomputeAsync("a", "p1", null, [], [new("subject-1", "{\"resourceType\":\"Bundle\"}")], [], default);
         _dead = (await _store.GetPendingOutboxAsync(1, default))[0].Id;
         await _store.MarkOutboxFailedAsync(_dead, "422: ResearchSubject.assignedArm: not an arm of this registry", dead: true, default);
 
