@@ -228,7 +228,7 @@ public abstract class StateStoreTests : IAsyncLifetime
     [StoreFact]
     public async Task Outbox_SeveralMarkedSentAtOnce_OnlyThoseLeavePending()
     {
-        await _store.CommitRecomputeAsync(Source, "p1", null, [], [("s1", "{}"), ("s2", "{}"), ("s3", "{}"), ("s4", "{}")], [], default);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [], [new("s1", "{}"), new("s2", "{}"), new("s3", "{}"), new("s4", "{}")], [], default);
         var items = await _store.GetPendingOutboxAsync(10, default);
 
         await _store.MarkOutboxSentAsync([items[0].Id, items[2].Id, items[3].Id], default);

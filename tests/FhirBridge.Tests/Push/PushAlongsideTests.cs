@@ -29,7 +29,7 @@ public sealed class PushAlongsideTests : IAsyncLifetime
     }
 
     private Task QueueAsync(string patient, params string[] subjects) =>
-        _store.CommitRecomputeAsync("h", patient, null, [], [.. subjects.Select(s => (s, $"{{\"subject\":\"{s}\"}}"))], [], default);
+        _store.CommitRecomputeAsync("h", patient, null, [], [.. subjects.Select(s => new QueuedChangeSet(s, $"{{\"subject\":\"{s}\"}}"))], [], default);
 
     [Fact]
     public async Task ChangeSetsCommittedWhileItRuns_AllSentOnceInOutboxOrder()
