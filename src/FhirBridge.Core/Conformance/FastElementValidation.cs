@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Collections.Concurrent;
 using System.Reflection;
+using FhirBridge.Ingest;
 using Hl7.Fhir.Introspection;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Validation;
@@ -15,7 +16,8 @@ namespace FhirBridge.Conformance;
 /// <c>FhirAttributeValidator</c> checks there in Firely 6.8: the element is a mapped one with its exact name and of its
 /// property's type, <see cref="CardinalityAttribute"/> (min, max, no null items, every element with a minimum present),
 /// <see cref="AllowedTypesAttribute"/> (choice types, open choice), an element is not empty, and a primitive's literal
-/// (its own <see cref="PrimitiveType.HasValidValue"/>, the very check the SDK runs).
+/// (its own <see cref="PrimitiveType.HasValidValue"/>, the very check the SDK runs, or for string types whose check is
+/// exactly their <c>IsValidValue</c> that one through <see cref="StrictShape.TextCheck"/>, as the ingest path does).
 /// </summary>
 /// <remarks>
 /// It declines (false) on anything it does not fully understand: overflow (unknown or wrongly cased elements), a
@@ -73,7 +75,12 @@ internal static class FastElementValidation
         if (node is PrimitiveType primitive)
         {
             // The SDK: no value and no children is an empty element; then the literal check of the type itself.
-            return (primitive.JsonValue is not null || any) && primitive.HasValidValue();
+            return primitive.JsonValue switch
+            {
+                null => any,
+                string text when shape.TextCheck is { } check => check(text),
+                _ => primitive.HasValidValue(),
+            };
         }
 
         return any; // an element with neither value nor children is empty
@@ -157,11 +164,18 @@ internal static class FastElementValidation
     /// <summary>The elements of one type as the SDK's validation sees them; built only for types fully understood.</summary>
     private sealed class ElementShape
     {
-        private ElementShape(Dictionary<string, ElementMember> members, int mandatoryCount)
+        private ElementShape(Dictionary<string, ElementMember> members, int mandatoryCount, Func<string, bool>? textCheck)
         {
             Members = members;
             MandatoryCount = mandatoryCount;
+            TextCheck = textCheck;
         }
+
+        /// <summary>
+        /// For a string primitive whose SDK literal check is exactly its <c>IsValidValue</c>: that check, with the
+        /// ingest path's quick date recogniser and verdict cache for repeating literals (uris, codes) in front.
+        /// </summary>
+        public Func<string, bool>? TextCheck { get; }
 
         /// <summary>The elements by their exact name.</summary>
         public Dictionary<string, ElementMember> Members { get; }
@@ -213,7 +227,7 @@ internal static class FastElementValidation
             }
 
             // A mandatory element the shape does not know could never be counted: decline the type.
-            return mandatory.All(members.ContainsKey) ? new ElementShape(members, mandatory.Count) : null;
+            return mandatory.All(members.ContainsKey) ? new ElementShape(members, mandatory.Count, StrictShape.TextCheck(type)) : null;
         }
 
         private static bool InvariantsKnown(Type type)
