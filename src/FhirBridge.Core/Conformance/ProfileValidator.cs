@@ -65,6 +65,13 @@ public sealed class ProfileValidator
     /// </summary>
     internal Action<string, bool>? CrossCheck { get; init; }
 
+    /// <summary>
+    /// For tests: called with the instance and the number of issues the SDK's own validation finds on it whenever
+    /// <see cref="FastElementValidation"/> answered "nothing" (the SDK is asked as well), so a test can show that the
+    /// SDK then finds nothing either, and count how often the fast path answered.
+    /// </summary>
+    internal Action<Base, int>? ElementCrossCheck { get; init; }
+
     /// <summary>Every violation of the resource (none when it conforms), SDK findings first.</summary>
     public IReadOnlyList<ProfileViolation> Validate(Resource resource)
     {
@@ -72,7 +79,7 @@ public sealed class ProfileValidator
         var type = resource.TypeName;
         var violations = new List<ProfileViolation>();
 
-        foreach (var issue in resource.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, true))
+        foreach (var issue in SdkIssues(resource))
         {
             // The SDK's message can quote the bad literal (a malformed birth date): use its fixed display text instead.
             var path = string.IsNullOrEmpty(issue.InstancePath) ? type : issue.InstancePath;
@@ -103,6 +110,26 @@ public sealed class ProfileValidator
         }
 
         return violations;
+    }
+
+    /// <summary>
+    /// The SDK's own validation of <paramref name="instance"/> (recursive, narrative not checked). The common answer,
+    /// nothing, comes from <see cref="FastElementValidation"/> when it is sure; everything else from the SDK, so every
+    /// finding is the SDK's own.
+    /// </summary>
+    internal IReadOnlyCollection<CodedValidationException> SdkIssues(Base instance)
+    {
+        if (FastElementValidation.SurelyFindsNothing(instance))
+        {
+            if (ElementCrossCheck is { } check)
+            {
+                check(instance, instance.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, true).Count);
+            }
+
+            return [];
+        }
+
+        return instance.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, true);
     }
 
     /// <summary>

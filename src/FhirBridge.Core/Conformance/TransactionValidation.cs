@@ -174,7 +174,7 @@ public sealed class TransactionValidation(ProfileValidator validator)
             bundle.Entry[i].Resource = null;
         }
 
-        var bundleIssues = bundle.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, true).Count > 0;
+        var bundleIssues = validator.SdkIssues(bundle).Count > 0;
         if (bundleIssues)
         {
             return false;

@@ -241,6 +241,12 @@ internal sealed class StrictShape
         return sdk;
     }
 
+    /// <summary>
+    /// The literal check of a string primitive type whose <c>ValidateObjectValue</c> is exactly "a string, and
+    /// <c>IsValidValue(string)</c>" (shared, so its verdict caches serve every caller); null for any other type.
+    /// </summary>
+    internal static Func<string, bool>? TextCheck(Type type) => TextChecks.GetValueOrDefault(type);
+
     /// <summary>Finds the member a JSON property name (exact case) stands for.</summary>
     public bool TryFind(ReadOnlySpan<char> name, out StrictMember member) => _lookup.TryGetValue(name, out member!);
 
