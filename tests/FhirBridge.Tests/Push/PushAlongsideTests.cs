@@ -1,7 +1,6 @@
 using FhirBridge.Cli.Push;
 using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
-using FhirBridge.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FhirBridge.Tests.Push;
@@ -10,32 +9,17 @@ namespace FhirBridge.Tests.Push;
 /// The push of a one-off run alongside the recompute: change sets committed while it runs are sent in outbox order, the
 /// totals are those of every push it made, and a registry that refuses stops it until the final push.
 /// </summary>
-public sealed class PushAlongsideTests : IAsyncLifetime
+public sealed class PushAlongsideTests : OutboxTestBase
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-alongside-").FullName;
-    private SqliteStateStore _store = null!;
-
-    public async Task InitializeAsync()
-    {
-        _store = new SqliteStateStore(Path.Combine(_dir, "state.db"));
-        await _store.MigrateAsync(default);
-    }
-
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
 
     private Task QueueAsync(string patient, params string[] subjects) =>
-        _store.CommitRecomputeAsync("h", patient, null, [], [.. subjects.Select(s => new QueuedChangeSet(s, $"{{\"subject\":\"{s}\"}}"))], [], default);
+        Store.CommitRecomputeAsync("h", patient, null, [], [.. subjects.Select(s => new QueuedChangeSet(s, $"{{\"subject\":\"{s}\"}}"))], [], default);
 
     [Fact]
     public async Task ChangeSetsCommittedWhileItRuns_AllSentOnceInOutboxOrder()
     {
         var sink = new RecordingSink();
-        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None);
+        using var push = new RegistryPush(Store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None);
         var alongside = new PushAlongside(push, TimeProvider.System, TimeSpan.FromMilliseconds(5), default);
 
         // Batches committed one after another, as a recompute does, some of them sent before the next is queued.
@@ -61,7 +45,7 @@ public sealed class PushAlongsideTests : IAsyncLifetime
     public async Task RegistryRefusesWhileSourcesRun_StopsTryingThenTheFinalPushSendsEverything()
     {
         var sink = new RecordingSink { Refuse = true };
-        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None);
+        using var push = new RegistryPush(Store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None);
         await QueueAsync("p1", "s1", "s2");
         var alongside = new PushAlongside(push, TimeProvider.System, TimeSpan.FromMilliseconds(5), default);
 

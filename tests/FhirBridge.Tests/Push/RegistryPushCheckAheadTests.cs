@@ -2,7 +2,6 @@ using FhirBridge.Cli.Push;
 using FhirBridge.Conformance;
 using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
-using FhirBridge.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FhirBridge.Tests.Push;
@@ -12,7 +11,7 @@ namespace FhirBridge.Tests.Push;
 /// still decided strictly in order: over several outbox batches, with violations in the middle of a batch and at its
 /// edges, and with a transient failure stopping the push while later change sets were already checked.
 /// </summary>
-public sealed class RegistryPushCheckAheadTests : IAsyncLifetime
+public sealed class RegistryPushCheckAheadTests : OutboxTestBase
 {
     private const string Conforming = """{"resourceType":"Bundle","type":"transaction"}""";
     private const string Unreadable = """{"subject":"not a Bundle"}""";
@@ -21,21 +20,6 @@ public sealed class RegistryPushCheckAheadTests : IAsyncLifetime
     private const string Violating = """{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","gender":"male"},"request":{"method":"PUT","url":"Patient/1"}}]}""";
 
     private static readonly ChangeSetValidation Validation = new(new ProfileValidator(ProfileSet.Load(Path.Combine(Cli.Fhirbridge.RepositoryRoot, "profiles"))));
-    private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-push-ahead-").FullName;
-    private SqliteStateStore _store = null!;
-
-    public async Task InitializeAsync()
-    {
-        _store = new SqliteStateStore(Path.Combine(_dir, "state.db"));
-        await _store.MigrateAsync(default);
-    }
-
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task PushPending_ViolationsInTheMiddleAndAtTheEdgesOfBatches_SendsTheRestInOrderDeadLettersEachWithItsMessage()
@@ -44,12 +28,12 @@ public sealed class RegistryPushCheckAheadTests : IAsyncLifetime
         var bad = new Dictionary<int, string> { [0] = Unreadable, [5] = Violating, [99] = Unreadable, [100] = Violating, [150] = Violating, [151] = Unreadable, [249] = Violating };
         await QueueAsync(Enumerable.Range(0, 250).Select(i => ($"s{i:D3}", bad.GetValueOrDefault(i, Conforming))));
         var sink = new RecordingSink();
-        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, validation: Validation);
+        using var push = new RegistryPush(Store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, validation: Validation);
 
         Assert.Equal((243, 7, 0), await push.PushPendingAsync(default));
 
         Assert.Equal([.. Enumerable.Range(0, 250).Where(i => !bad.ContainsKey(i)).Select(i => $"s{i:D3}")], sink.Sent);
-        var dead = (await _store.GetOutboxAsync(OutboxState.Dead, 100, default)).OrderBy(d => d.Id).ToList();
+        var dead = (await Store.GetOutboxAsync(OutboxState.Dead, 100, default)).OrderBy(d => d.Id).ToList();
         Assert.Equal([.. bad.Keys.Order().Select(i => $"s{i:D3}")], dead.Select(d => d.SubjectKey));
         foreach (var item in dead)
         {
@@ -66,21 +50,21 @@ public sealed class RegistryPushCheckAheadTests : IAsyncLifetime
     {
         await QueueAsync(Enumerable.Range(0, 150).Select(i => ($"s{i:D3}", i == 130 ? Violating : Conforming)));
         var sink = new RecordingSink { Failing = { ["s120"] = 1 } };
-        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, validation: Validation);
+        using var push = new RegistryPush(Store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, validation: Validation);
 
         Assert.Equal((120, 0, 30), await push.PushPendingAsync(default));
 
         Assert.Equal([.. Enumerable.Range(0, 121).Select(i => $"s{i:D3}")], sink.Sent);
-        var pending = await _store.GetPendingOutboxAsync(100, default);
+        var pending = await Store.GetPendingOutboxAsync(100, default);
         Assert.Equal([.. Enumerable.Range(120, 30).Select(i => $"s{i:D3}")], pending.Select(p => p.SubjectKey));
         Assert.Equal(1, pending[0].Attempts);
         Assert.All(pending.Skip(1), p => Assert.Equal(0, p.Attempts));
-        Assert.Empty(await _store.GetOutboxAsync(OutboxState.Dead, 10, default));
+        Assert.Empty(await Store.GetOutboxAsync(OutboxState.Dead, 10, default));
 
         // The next push starts again at the one that failed; the violation after it is dead-lettered in its turn.
         Assert.Equal((29, 1, 0), await push.PushPendingAsync(default));
         Assert.Equal([.. Enumerable.Range(0, 121).Concat(Enumerable.Range(120, 30).Where(i => i != 130)).Select(i => $"s{i:D3}")], sink.Sent);
-        Assert.Equal("s130", Assert.Single(await _store.GetOutboxAsync(OutboxState.Dead, 10, default)).SubjectKey);
+        Assert.Equal("s130", Assert.Single(await Store.GetOutboxAsync(OutboxState.Dead, 10, default)).SubjectKey);
     }
 
     [Fact]
@@ -88,16 +72,16 @@ public sealed class RegistryPushCheckAheadTests : IAsyncLifetime
     {
         await QueueAsync(Enumerable.Range(0, 40).Select(i => ($"s{i:D3}", Conforming)));
         var sink = new RecordingSink { Refused = { "s017" } };
-        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, validation: Validation);
+        using var push = new RegistryPush(Store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, validation: Validation);
 
         Assert.Equal((39, 1, 0), await push.PushPendingAsync(default));
 
         Assert.Equal([.. Enumerable.Range(0, 40).Select(i => $"s{i:D3}")], sink.Sent);
-        Assert.Equal("422 refused", Assert.Single(await _store.GetOutboxAsync(OutboxState.Dead, 10, default)).LastError);
+        Assert.Equal("422 refused", Assert.Single(await Store.GetOutboxAsync(OutboxState.Dead, 10, default)).LastError);
     }
 
     private Task QueueAsync(IEnumerable<(string Subject, string Bundle)> changeSets) =>
-        _store.CommitRecomputeAsync("h", "p1", null, [], [.. changeSets.Select(c => new QueuedChangeSet(c.Subject, c.Bundle))], [], default);
+        Store.CommitRecomputeAsync("h", "p1", null, [], [.. changeSets.Select(c => new QueuedChangeSet(c.Subject, c.Bundle))], [], default);
 
     /// <summary>Accepts everything except the subjects told otherwise; records every attempt in order.</summary>
     private sealed class RecordingSink : IRegistrySink

@@ -2,7 +2,6 @@ using Hl7.Fhir.Serialization;
 using FhirBridge.Cli.Push;
 using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
-using FhirBridge.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FhirBridge.Tests.Push;
@@ -11,30 +10,15 @@ namespace FhirBridge.Tests.Push;
 /// The outbox: a change set leaves only when accepted; a permanent failure is dead-lettered with its message; a transient
 /// one is retried within the push (backoff with jitter, Retry-After, bounded), then stays pending and stops the push.
 /// </summary>
-public sealed class RegistryPushTests : IAsyncLifetime
+public sealed class RegistryPushTests : OutboxTestBase
 {
     private static readonly PushFailure Unavailable = new("503 Service Unavailable", Permanent: false);
-    private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-push-").FullName;
     private readonly InstantClock _clock = new();
-    private SqliteStateStore _store = null!;
-
-    public async Task InitializeAsync()
-    {
-        _store = new SqliteStateStore(Path.Combine(_dir, "state.db"));
-        await _store.MigrateAsync(default);
-    }
-
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
 
     private Task QueueAsync(params string[] subjects) =>
-        _store.CommitRecomputeAsync("h", "p1", null, [], [.. subjects.Select(s => new QueuedChangeSet(s, $"{{\"subject\":\"{s}\"}}"))], [], default);
+        Store.CommitRecomputeAsync("h", "p1", null, [], [.. subjects.Select(s => new QueuedChangeSet(s, $"{{\"subject\":\"{s}\"}}"))], [], default);
 
-    private RegistryPush Push(IRegistrySink sink, RegistryPushRetry retry) => new(_store, sink, NullLogger<RegistryPush>.Instance, retry, _clock);
+    private RegistryPush Push(IRegistrySink sink, RegistryPushRetry retry) => new(Store, sink, NullLogger<RegistryPush>.Instance, retry, _clock);
 
     private static RegistryPushRetry Retry(int attempts = 4, int seed = 7) => new() { MaxAttempts = attempts, BaseDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(30), Seed = seed };
 
@@ -52,9 +36,9 @@ public sealed class RegistryPushTests : IAsyncLifetime
         var (sent, dead, pending) = await push.PushPendingAsync(default);
 
         Assert.Equal((1, 1, 1), (sent, dead, pending));
-        var left = Assert.Single(await _store.GetPendingOutboxAsync(10, default));
+        var left = Assert.Single(await Store.GetPendingOutboxAsync(10, default));
         Assert.Equal(("s3", "503 Service Unavailable"), (left.SubjectKey, left.LastError));
-        var counts = await _store.GetOutboxCountsAsync(default);
+        var counts = await Store.GetOutboxCountsAsync(default);
         Assert.Equal((1, 1), (counts["sent"], counts["dead"]));
 
         // Once the registry is back, the pending one goes; nothing already sent is sent again.
@@ -67,8 +51,8 @@ public sealed class RegistryPushTests : IAsyncLifetime
     {
         await QueueAsync("s1", "s2");
         var sink = new ScriptedSink();
-        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, TimeProvider.System);
-        var elsewhere = await _store.TryAcquireLockAsync(RegistryPush.PushLock, default);
+        using var push = new RegistryPush(Store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, TimeProvider.System);
+        var elsewhere = await Store.TryAcquireLockAsync(RegistryPush.PushLock, default);
         Assert.NotNull(elsewhere);
 
         var pushing = push.PushPendingAsync(default);
@@ -94,15 +78,15 @@ public sealed class RegistryPushTests : IAsyncLifetime
         };
         var bundle = new Hl7.Fhir.Model.Bundle { Type = Hl7.Fhir.Model.Bundle.BundleType.Transaction };
         bundle.Entry.Add(new Hl7.Fhir.Model.Bundle.EntryComponent { Resource = patient, Request = new() { Method = Hl7.Fhir.Model.Bundle.HTTPVerb.PUT, Url = "Patient?identifier=x|y" } });
-        await _store.CommitRecomputeAsync("h", "p1", null, [], [new("s1", new FhirJsonSerializer().SerializeToString(bundle))], [], default);
+        await Store.CommitRecomputeAsync("h", "p1", null, [], [new("s1", new FhirJsonSerializer().SerializeToString(bundle))], [], default);
         var sink = new ScriptedSink();
         var profiles = new FhirBridge.Conformance.ProfileValidator(FhirBridge.Conformance.ProfileSet.Load(Path.Combine(Cli.Fhirbridge.RepositoryRoot, "profiles")));
-        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, _clock, new ChangeSetValidation(profiles));
+        using var push = new RegistryPush(Store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, _clock, new ChangeSetValidation(profiles));
 
         Assert.Equal((0, 1, 0), await push.PushPendingAsync(default));
 
         Assert.Empty(sink.Sent);
-        var dead = Assert.Single(await _store.GetOutboxAsync(OutboxState.Dead, 10, default));
+        var dead = Assert.Single(await Store.GetOutboxAsync(OutboxState.Dead, 10, default));
         Assert.Contains("Patient.name [max]", dead.LastError, StringComparison.Ordinal);
         Assert.Contains("[fb-pat-1]", dead.LastError, StringComparison.Ordinal);
         Assert.DoesNotContain("Zhang", dead.LastError, StringComparison.Ordinal);
@@ -122,7 +106,7 @@ public sealed class RegistryPushTests : IAsyncLifetime
         Assert.Equal(2, _clock.Waits.Count);
         Assert.InRange(_clock.Waits[0], TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1));
         Assert.InRange(_clock.Waits[1], TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2));
-        var item = Assert.Single(await _store.GetOutboxAsync(OutboxState.Sent, 10, default));
+        var item = Assert.Single(await Store.GetOutboxAsync(OutboxState.Sent, 10, default));
         Assert.Equal((3, (string?)null), (item.Attempts, item.LastError));
     }
 
@@ -133,7 +117,7 @@ public sealed class RegistryPushTests : IAsyncLifetime
         {
             await QueueAsync(subject);
             var clock = new InstantClock();
-            using var push = new RegistryPush(_store, new ScriptedSink { [subject] = [Unavailable, Unavailable, Unavailable, null] }, NullLogger<RegistryPush>.Instance, Retry(seed: 42), clock);
+            using var push = new RegistryPush(Store, new ScriptedSink { [subject] = [Unavailable, Unavailable, Unavailable, null] }, NullLogger<RegistryPush>.Instance, Retry(seed: 42), clock);
             await push.PushPendingAsync(default);
             return clock.Waits;
         }
@@ -167,7 +151,7 @@ public sealed class RegistryPushTests : IAsyncLifetime
         Assert.Equal((0, 0, 1), await push.PushPendingAsync(default));
 
         Assert.Empty(_clock.Waits);
-        Assert.Equal(1, Assert.Single(await _store.GetPendingOutboxAsync(10, default)).Attempts);
+        Assert.Equal(1, Assert.Single(await Store.GetPendingOutboxAsync(10, default)).Attempts);
     }
 
     [Fact]
@@ -179,7 +163,7 @@ public sealed class RegistryPushTests : IAsyncLifetime
 
         Assert.Equal((0, 0, 2), await push.PushPendingAsync(default));
         Assert.Equal(["s1", "s1", "s1"], sink.Sent);
-        var first = (await _store.GetPendingOutboxAsync(10, default))[0];
+        var first = (await Store.GetPendingOutboxAsync(10, default))[0];
         Assert.Equal(("s1", 3, "503 Service Unavailable"), (first.SubjectKey, first.Attempts, first.LastError));
 
         Assert.Equal((2, 0, 0), await push.PushPendingAsync(default));
@@ -199,7 +183,7 @@ public sealed class RegistryPushTests : IAsyncLifetime
         Assert.Equal((237, 0, 0), await push.PushPendingAsync(default));
 
         Assert.Equal(subjects, sink.Sent);
-        var counts = await _store.GetOutboxCountsAsync(default);
+        var counts = await Store.GetOutboxCountsAsync(default);
         Assert.Equal((237, false), (counts["sent"], counts.ContainsKey("pending")));
         Assert.Equal((0, 0, 0), await push.PushPendingAsync(default));
         Assert.Equal(237, sink.Sent.Count);
@@ -216,7 +200,7 @@ public sealed class RegistryPushTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => push.PushPendingAsync(cancel.Token));
 
         // Accepted but not yet marked when the push stopped: marked on the way out, so not sent twice.
-        var counts = await _store.GetOutboxCountsAsync(default);
+        var counts = await Store.GetOutboxCountsAsync(default);
         Assert.Equal((7, 23), (counts["sent"], counts["pending"]));
         Assert.Equal((23, 0, 0), await push.PushPendingAsync(default));
         Assert.Equal(30, sink.Sent.Distinct().Count());

@@ -2,7 +2,6 @@ using FhirBridge.Cli.Push;
 using FhirBridge.Conformance;
 using FhirBridge.Fhir.Push;
 using FhirBridge.Storage;
-using FhirBridge.Storage.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FhirBridge.Tests.Push;
@@ -13,27 +12,12 @@ namespace FhirBridge.Tests.Push;
 /// letters is checked at the push as before. To show which were checked, the Bundles here all fail the check: one sent
 /// anyway was not checked.
 /// </summary>
-public sealed class RegistryPushVerdictTests : IAsyncLifetime
+public sealed class RegistryPushVerdictTests : OutboxTestBase
 {
     // A Patient without meta.profile: a profile violation the check never lets through.
     private const string Violating = """{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","gender":"male"},"request":{"method":"PUT","url":"Patient/1"}}]}""";
 
     private static readonly ChangeSetValidation Validation = new(new ProfileValidator(ProfileSet.Load(Path.Combine(Cli.Fhirbridge.RepositoryRoot, "profiles"))));
-    private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-push-verdict-").FullName;
-    private SqliteStateStore _store = null!;
-
-    public async Task InitializeAsync()
-    {
-        _store = new SqliteStateStore(Path.Combine(_dir, "state.db"));
-        await _store.MigrateAsync(default);
-    }
-
-    public Task DisposeAsync()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
 
     [Fact]
     public async Task PushPending_MatchingVerdict_SentWithoutACheck()
@@ -59,7 +43,7 @@ public sealed class RegistryPushVerdictTests : IAsyncLifetime
         Assert.Equal((2, 2, 0), await push.PushPendingAsync(default));
 
         Assert.Equal(["s1", "s4"], sink.Sent);
-        var dead = (await _store.GetOutboxAsync(OutboxState.Dead, 10, default)).OrderBy(d => d.Id).ToList();
+        var dead = (await Store.GetOutboxAsync(OutboxState.Dead, 10, default)).OrderBy(d => d.Id).ToList();
         Assert.Equal(["s2", "s3"], dead.Select(d => d.SubjectKey));
         Assert.All(dead, d => Assert.Equal(Validation.Check(Violating), d.LastError));
         Assert.Contains("profile violation(s); not sent", dead[0].LastError, StringComparison.Ordinal);
@@ -72,15 +56,15 @@ public sealed class RegistryPushVerdictTests : IAsyncLifetime
         var sink = new RecordingSink { Refused = { "s1" } };
         using var push = Push(sink);
         Assert.Equal((0, 1, 0), await push.PushPendingAsync(default));
-        var refused = Assert.Single(await _store.GetOutboxAsync(OutboxState.Dead, 10, default));
+        var refused = Assert.Single(await Store.GetOutboxAsync(OutboxState.Dead, 10, default));
         Assert.Equal("422 refused", refused.LastError);
 
-        var replay = await _store.ReplayOutboxAsync(refused.Id, default);
+        var replay = await Store.ReplayOutboxAsync(refused.Id, default);
         sink.Refused.Clear();
 
         Assert.Equal((0, 1, 0), await push.PushPendingAsync(default));
         Assert.Equal(["s1"], sink.Sent); // the replay never reached the sink: the check stopped it
-        var replayed = await _store.GetOutboxItemAsync(replay.QueuedId!.Value, default);
+        var replayed = await Store.GetOutboxItemAsync(replay.QueuedId!.Value, default);
         Assert.Equal((OutboxState.Dead, (string?)null, Validation.Check(Violating)), (replayed!.State, replayed.CheckedBy, replayed.LastError));
     }
 
@@ -89,16 +73,16 @@ public sealed class RegistryPushVerdictTests : IAsyncLifetime
     {
         await QueueAsync(("s1", null), ("s2", "anything"));
         var sink = new RecordingSink();
-        using var push = new RegistryPush(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None);
+        using var push = new RegistryPush(Store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None);
 
         Assert.Equal((2, 0, 0), await push.PushPendingAsync(default));
     }
 
     private RegistryPush Push(IRegistrySink sink) =>
-        new(_store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, validation: Validation);
+        new(Store, sink, NullLogger<RegistryPush>.Instance, RegistryPushRetry.None, validation: Validation);
 
     private Task QueueAsync(params (string Subject, string? CheckedBy)[] changeSets) =>
-        _store.CommitRecomputeAsync("h", "p1", null, [], [.. changeSets.Select(c => new QueuedChangeSet(c.Subject, Violating, c.CheckedBy))], [], default);
+        Store.CommitRecomputeAsync("h", "p1", null, [], [.. changeSets.Select(c => new QueuedChangeSet(c.Subject, Violating, c.CheckedBy))], [], default);
 
     /// <summary>Accepts everything except the subjects refused for good; records every attempt in order.</summary>
     private sealed class RecordingSink : IRegistrySink
