@@ -115,7 +115,7 @@ public sealed class TransactionValidation(ProfileValidator validator)
                 bundle.Entry[i].Resource = null;
             }
 
-            bundleIssues = bundle.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, true).Count > 0;
+            bundleIssues = validator.SdkIssues(bundle).Count > 0;
         }
         finally
         {

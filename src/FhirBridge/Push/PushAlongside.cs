@@ -8,8 +8,8 @@ namespace FhirBridge.Cli.Push;
 /// </summary>
 /// <remarks>
 /// Nothing about what is sent changes: one push at a time (the push lock), strictly in outbox order, each change set
-/// checked before it goes. When a push alongside stops with change sets still pending and nothing sent (the registry
-/// refused or is away), no more are tried alongside: the final push tries again with its retries, after the sources.
+/// checked before it goes. When two pushes in a row send nothing while change sets are pending (the registry refused
+/// or is away), no more are tried alongside: the final push tries again with its retries, after the sources.
 /// </remarks>
 public sealed class PushAlongside
 {
@@ -46,15 +46,27 @@ public sealed class PushAlongside
 
     private async Task PushWhileSourcesRunAsync(CancellationToken cancellationToken)
     {
+        var stuck = 0;
         while (!_sourcesDone.Task.IsCompleted)
         {
             var (sent, dead, pending) = await _push.PushPendingAsync(cancellationToken);
             _sent += sent;
             _dead += dead;
+
+            // Nothing moved yet something is pending: either the registry did not take the first change set, or a
+            // batch was committed just after this push found nothing to send. A second push at once tells which;
+            // if it moves nothing either, the registry is refusing, and the final push tries again.
             if (sent == 0 && dead == 0 && pending > 0)
             {
-                return; // stopped on a change set the registry did not take: the final push tries again
+                if (++stuck == 2)
+                {
+                    return;
+                }
+
+                continue;
             }
+
+            stuck = 0;
 
             // Look again shortly, or at once when the sources are done (the final push follows).
             await Task.WhenAny(Task.Delay(_idle, _clock, cancellationToken), _sourcesDone.Task);
