@@ -58,6 +58,29 @@ public class ReconcileTextTests
         Assert.All(again, (p, i) => Assert.Same(reconciled.Projection[i].Json, p.Json));
     }
 
+    [Fact]
+    public void Reconcile_OnSeveralThreadsAtOnce_GivesWhatItGivesOnOne()
+    {
+        // Each thread writes into its own buffer; Firely's serializer and the key texts are shared.
+        var reconciles = SampleChangeSets.Reconciles().Where(r => r.Kind == SampleChangeSets.Kind.Added && r.Records.Count > 0).Take(40).ToList();
+        var study = new RegistryRecord(RegistryKey.Parse("ResearchStudy|urn:study|s"), string.Empty, new ResearchStudy { Status = ResearchStudy.ResearchStudyStatus.Active });
+        var at = DateTimeOffset.UnixEpoch;
+        var alone = reconciles.Select(r => Texts(Reconciler.Reconcile("hospital-a", study, r.Records, [], at))).ToList();
+
+        var together = new List<string>[reconciles.Count];
+        Parallel.For(0, reconciles.Count * 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i =>
+        {
+            var texts = Texts(Reconciler.Reconcile("hospital-a", study, reconciles[i % reconciles.Count].Records, [], at));
+            Assert.Equal(alone[i % reconciles.Count], texts);
+            together[i % reconciles.Count] = texts;
+        });
+
+        Assert.Equal(alone, together);
+
+        static List<string> Texts((IReadOnlyList<ProjectedRecord> Projection, IReadOnlyList<ChangeSet> Changes) result) =>
+            [.. result.Projection.Select(p => p.Hash + p.Json), .. result.Changes.Select(c => c.Json)];
+    }
+
     private static T Sent<T>(ChangeSet change)
         where T : Resource => change.Transaction.Entry.Select(e => e.Resource).OfType<T>().Single();
 
