@@ -3,13 +3,15 @@ using FhirBridge.Detection;
 using FhirBridge.Ingest;
 using FhirBridge.Mapping;
 using FhirBridge.MappingLog;
+using FhirBridge.Reconcile;
+using FhirBridge.Registry;
 using FhirBridge.Timeline;
 using NodaTime;
 
 namespace FhirBridge.Benchmarks;
 
 /// <summary>
-/// Parse, map and detect per patient over the committed synthetic sample (500 patients): each benchmark does every
+/// Parse, map, detect, build the registry records and reconcile per patient over the committed synthetic sample (500 patients): each benchmark does every
 /// patient once and reports the time per patient (<c>OperationsPerInvoke</c>).
 /// </summary>
 [MemoryDiagnoser]
@@ -17,6 +19,7 @@ public class PerPatientBenchmarks
 {
     private static readonly OffsetDateTime AsOf = OffsetDateTime.FromDateTimeOffset(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.FromHours(8)));
     private static readonly DateTimeZone Zone = DateTimeZoneProviders.Tzdb["Asia/Shanghai"];
+    private static readonly DateTimeOffset Recorded = new(2026, 1, 1, 0, 0, 0, TimeSpan.FromHours(8));
     private const int Patients = 500;
 
     private readonly FhirInputReader _reader = new();
@@ -25,6 +28,10 @@ public class PerPatientBenchmarks
     private List<PatientTimeline> _mapped = [];
     private TimelineMapper _mapper = null!;
     private UnplannedReturnRule _rule = null!;
+    private List<PatientDetection> _detections = [];
+    private RegistryRecordBuilder _registry = null!;
+    private List<IReadOnlyList<RegistryRecord>> _records = [];
+    private List<IReadOnlyList<ProjectedRecord>> _projections = [];
 
     /// <summary>Reads the sample once: lines by patient, timelines before and after mapping.</summary>
     [GlobalSetup]
@@ -56,7 +63,12 @@ public class PerPatientBenchmarks
         var (locations, organizations) = _mapper.MapShared(store.Locations, store.Organizations, shared);
         _unmapped = [.. store.Timelines(locations, organizations).Take(Patients)];
         _mapped = [.. _unmapped.Select(t => _mapper.Map(t, new List<MappingLogEntry>()))];
-        _rule = new UnplannedReturnRule(new StudyDefinition());
+        var study = new StudyDefinition();
+        _rule = new UnplannedReturnRule(study);
+        _detections = [.. _mapped.Select(t => _rule.Evaluate(t, AsOf, Zone))];
+        _registry = new RegistryRecordBuilder("bench", study, new Pseudonymizer("benchmark-key-0123456789"));
+        _records = [.. _mapped.Select((t, i) => _registry.Build(t, _detections[i].Subjects))];
+        _projections = [.. _records.Select(r => Reconciler.Reconcile("bench", _registry.Study(), r, [], Recorded).Projection)];
     }
 
     /// <summary>INGEST: read and validate one patient's resources with the one reading path.</summary>
@@ -104,6 +116,45 @@ public class PerPatientBenchmarks
         }
 
         return subjects;
+    }
+
+    /// <summary>The registry records of one patient's subjects (RegistryRecordBuilder).</summary>
+    [Benchmark(OperationsPerInvoke = Patients)]
+    public int Registry()
+    {
+        var records = 0;
+        for (var i = 0; i < _mapped.Count; i++)
+        {
+            records += _registry.Build(_mapped[i], _detections[i].Subjects).Count;
+        }
+
+        return records;
+    }
+
+    /// <summary>RECONCILE as in a backfill: nothing held yet, every subject's change set an addition.</summary>
+    [Benchmark(OperationsPerInvoke = Patients)]
+    public int Reconcile()
+    {
+        var changes = 0;
+        foreach (var records in _records)
+        {
+            changes += Reconciler.Reconcile("bench", _registry.Study(), records, [], Recorded).Changes.Count;
+        }
+
+        return changes;
+    }
+
+    /// <summary>RECONCILE as in a daily recompute where nothing changed: the records against their own projection.</summary>
+    [Benchmark(OperationsPerInvoke = Patients)]
+    public int ReconcileUnchanged()
+    {
+        var changes = 0;
+        for (var i = 0; i < _records.Count; i++)
+        {
+            changes += Reconciler.Reconcile("bench", _registry.Study(), _records[i], _projections[i], Recorded).Changes.Count;
+        }
+
+        return changes;
     }
 
     internal static string RepositoryRoot()

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 using FhirBridge.Registry;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
@@ -13,7 +15,6 @@ namespace FhirBridge.Reconcile;
 /// </summary>
 public static class Reconciler
 {
-    private static readonly FhirJsonSerializer Serializer = new();
     private static readonly FhirJsonDeserializer Deserializer = new();
 
     /// <summary>The new projection and the change sets, one per subject whose records changed, appeared or went away.</summary>
@@ -25,32 +26,28 @@ public static class Reconciler
     public static (IReadOnlyList<ProjectedRecord> Projection, IReadOnlyList<ChangeSet> Changes) Reconcile(
         string sourceName, RegistryRecord study, IReadOnlyList<RegistryRecord> records, IReadOnlyList<ProjectedRecord> previous, DateTimeOffset recorded)
     {
-        var before = previous.ToDictionary(p => p.RecordKey, StringComparer.Ordinal);
-        var projection = new List<ProjectedRecord>();
-        var hashes = new Dictionary<RegistryKey, string>();
+        var before = new Dictionary<string, ProjectedRecord>(previous.Count, StringComparer.Ordinal);
+        foreach (var held in previous)
+        {
+            before.Add(held.RecordKey, held);
+        }
+
+        var projection = new List<ProjectedRecord>(records.Count);
+        var hashes = new Dictionary<RegistryKey, string>(records.Count);
 
         // Every resource is serialized once: its JSON is hashed, stored in the projection and spliced into the
         // change sets' Bundles (ChangeSetJson), by reference to the resource object.
-        var texts = new Dictionary<Resource, string>(ReferenceEqualityComparer.Instance);
-        string Text(Resource resource)
-        {
-            if (!texts.TryGetValue(resource, out var text))
-            {
-                texts[resource] = text = Serializer.SerializeToString(resource);
-            }
-
-            return text;
-        }
-
+        using var json = ResourceJson.Rent();
         var changed = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var record in records)
         {
-            var held = before.GetValueOrDefault(record.Key.ToString());
+            var recordKey = record.Key.ToString();
+            var held = before.GetValueOrDefault(recordKey);
             CorrectOutcome(record, held);
-            var json = Text(record.Resource);
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+            var written = json.Of(record.Resource);
+            var hash = Hash(json[written]);
             hashes[record.Key] = hash;
-            projection.Add(new ProjectedRecord(record.Key.ToString(), record.SubjectKey, hash, json, record.OpenUntil));
+            projection.Add(new ProjectedRecord(recordKey, record.SubjectKey, hash, Text(json, written, held, hash), record.OpenUntil));
             if (held is null)
             {
                 // A new ResearchSubject makes its change set an addition, whatever else in it changed.
@@ -64,16 +61,28 @@ public static class Reconciler
 
         // What the registry holds but the data no longer supports: no active record may claim it (registry model,
         // "Retraction"). The subject is withdrawn, Procedures and Observations entered-in-error, AdverseEvents removed.
-        var current = projection.Select(p => p.RecordKey).ToHashSet(StringComparer.Ordinal);
-        var retracted = previous.Where(p => !current.Contains(p.RecordKey)).ToList();
-        foreach (var gone in retracted)
+        var current = new HashSet<string>(projection.Count, StringComparer.Ordinal);
+        foreach (var record in projection)
         {
-            var type = RegistryKey.Parse(gone.RecordKey).Type;
-            if (type == "ResearchSubject")
+            current.Add(record.RecordKey);
+        }
+
+        var retracted = new List<(ProjectedRecord Record, RegistryKey Key)>();
+        foreach (var gone in previous)
+        {
+            if (!current.Contains(gone.RecordKey))
+            {
+                retracted.Add((gone, RegistryKey.Parse(gone.RecordKey)));
+            }
+        }
+
+        foreach (var (gone, key) in retracted)
+        {
+            if (key.Type == "ResearchSubject")
             {
                 changed[gone.SubjectKey] = ProvenanceBuilder.Reasons.SubjectRetracted;
             }
-            else if (type == "AdverseEvent" && changed.GetValueOrDefault(gone.SubjectKey) != ProvenanceBuilder.Reasons.SubjectRetracted)
+            else if (key.Type == "AdverseEvent" && changed.GetValueOrDefault(gone.SubjectKey) != ProvenanceBuilder.Reasons.SubjectRetracted)
             {
                 changed[gone.SubjectKey] = ProvenanceBuilder.Reasons.ReturnRetracted;
             }
@@ -83,14 +92,15 @@ public static class Reconciler
             }
         }
 
-        var changes = new List<ChangeSet>();
+        var changes = new List<ChangeSet>(changed.Count);
+        if (changed.Count == 0)
+        {
+            return (projection, changes);
+        }
 
         // Every change set carries the Patient, so that the references of its records resolve in the transaction:
         // the current one, or, when the patient has no subject left, the one the registry holds (sent unchanged).
-        var patient = records.FirstOrDefault(r => r.Key.Type == "Patient")
-            ?? previous.Where(p => RegistryKey.Parse(p.RecordKey).Type == "Patient")
-                .Select(p => new RegistryRecord(RegistryKey.Parse(p.RecordKey), p.SubjectKey, Deserializer.DeserializeResource(p.Json)))
-                .FirstOrDefault();
+        var patient = CurrentPatient(records) ?? HeldPatient(previous);
         foreach (var (subjectKey, reason) in changed)
         {
             var upserts = new List<RegistryRecord> { study };
@@ -99,11 +109,22 @@ public static class Reconciler
                 upserts.Add(patient);
             }
 
-            upserts.AddRange(records.Where(r => r.SubjectKey == subjectKey && r.Key.Type != "Patient"));
-            var deletes = new List<RegistryKey>();
-            foreach (var gone in retracted.Where(p => p.SubjectKey == subjectKey))
+            foreach (var record in records)
             {
-                var key = RegistryKey.Parse(gone.RecordKey);
+                if (record.SubjectKey == subjectKey && record.Key.Type != "Patient")
+                {
+                    upserts.Add(record);
+                }
+            }
+
+            var deletes = new List<RegistryKey>();
+            foreach (var (gone, key) in retracted)
+            {
+                if (gone.SubjectKey != subjectKey)
+                {
+                    continue;
+                }
+
                 if (key.Type == "AdverseEvent")
                 {
                     deletes.Add(key); // R4 AdverseEvent has no status to withdraw it with
@@ -114,13 +135,71 @@ public static class Reconciler
                 }
             }
 
-            var fingerprint = Fingerprint(upserts.Select(u => hashes.GetValueOrDefault(u.Key) ?? Text(u.Resource)));
+            var fingerprint = Fingerprint(upserts, hashes, json);
             var provenance = ProvenanceBuilder.Build(sourceName, subjectKey, reason, study, upserts, deletes, recorded, fingerprint);
             var transaction = TransactionBundle.Of([.. upserts, provenance], deletes);
-            changes.Add(new ChangeSet(subjectKey, reason, transaction) { Json = ChangeSetJson.Compose(transaction, Text) });
+            changes.Add(new ChangeSet(subjectKey, reason, transaction) { Json = ChangeSetJson.Compose(transaction, json) });
         }
 
         return (projection, changes);
+    }
+
+    private static RegistryRecord? CurrentPatient(IReadOnlyList<RegistryRecord> records)
+    {
+        foreach (var record in records)
+        {
+            if (record.Key.Type == "Patient")
+            {
+                return record;
+            }
+        }
+
+        return null;
+    }
+
+    private static RegistryRecord? HeldPatient(IReadOnlyList<ProjectedRecord> previous)
+    {
+        foreach (var held in previous)
+        {
+            var key = RegistryKey.Parse(held.RecordKey);
+            if (key.Type == "Patient")
+            {
+                return new RegistryRecord(key, held.SubjectKey, Deserializer.DeserializeResource(held.Json));
+            }
+        }
+
+        return null;
+    }
+
+    private static string Hash(ReadOnlySpan<byte> utf8)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8, hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    // The record's JSON as a string: the text held already when it is the same (most records of a recompute), else
+    // decoded from the bytes just written.
+    private static string Text(ResourceJson json, ResourceJson.Segment written, ProjectedRecord? held, string hash)
+    {
+        var utf8 = json[written];
+        if (held is not null && held.Hash == hash && held.Json.Length <= utf8.Length)
+        {
+            var chars = ArrayPool<char>.Shared.Rent(utf8.Length);
+            try
+            {
+                if (Utf8.ToUtf16(utf8, chars, out _, out var length) == OperationStatus.Done && held.Json.AsSpan().SequenceEqual(chars.AsSpan(0, length)))
+                {
+                    return held.Json;
+                }
+            }
+            finally
+            {
+                ArrayPool<char>.Shared.Return(chars);
+            }
+        }
+
+        return Encoding.UTF8.GetString(utf8);
     }
 
     // Registry model, "Outcome": once an outcome has been final, a different value is a correction of it, and stays
@@ -162,6 +241,28 @@ public static class Reconciler
         return new RegistryRecord(key, gone.SubjectKey, resource);
     }
 
-    private static string Fingerprint(IEnumerable<string> parts) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join('\n', parts))));
+    // The SHA-256 of the upserts' hashes (their JSON for those not in the projection: the study, withdrawn records),
+    // one a line.
+    private static string Fingerprint(List<RegistryRecord> upserts, Dictionary<RegistryKey, string> hashes, ResourceJson json)
+    {
+        using var text = Utf8Scratch.Rent();
+        for (var i = 0; i < upserts.Count; i++)
+        {
+            if (i > 0)
+            {
+                text.Append('\n');
+            }
+
+            if (hashes.TryGetValue(upserts[i].Key, out var hash))
+            {
+                text.Append(hash);
+            }
+            else
+            {
+                text.Append(json[json.Of(upserts[i].Resource)]);
+            }
+        }
+
+        return Hash(text.Written);
+    }
 }

@@ -1,5 +1,5 @@
+using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Hl7.Fhir.Model;
 
 namespace FhirBridge.Registry;
@@ -30,6 +30,7 @@ public static class ProvenanceBuilder
 
     private const string DataOperation = "http://terminology.hl7.org/CodeSystem/v3-DataOperation";
     private const string ParticipantType = "http://terminology.hl7.org/CodeSystem/provenance-participant-type";
+    private const string IdPrefix = "fb-";
 
     /// <summary>Builds the Provenance record of a change set.</summary>
     /// <param name="sourceName">The hospital source the entities come from.</param>
@@ -83,7 +84,7 @@ public static class ProvenanceBuilder
             provenance.Target.Add(new ResourceReference { Type = key.Type, Identifier = Identifier(key) });
         }
 
-        foreach (var source in upserts.SelectMany(r => r.Sources).Distinct().OrderBy(s => s.Type, StringComparer.Ordinal).ThenBy(s => s.Pseudonym, StringComparer.Ordinal))
+        foreach (var source in Entities(upserts))
         {
             var entity = new Provenance.EntityComponent
             {
@@ -117,23 +118,64 @@ public static class ProvenanceBuilder
 
     private static Identifier Identifier(RegistryKey key) => new(key.System, key.Value);
 
+    // The distinct sources of the upserts by type, then pseudonym; sources equal in both (another version of the same
+    // resource) stay in the order they were first met.
+    private static List<SourceEntity> Entities(IReadOnlyList<RegistryRecord> upserts)
+    {
+        var seen = new HashSet<SourceEntity>();
+        var sorted = new List<SourceEntity>();
+        foreach (var record in upserts)
+        {
+            foreach (var source in record.Sources)
+            {
+                if (!seen.Add(source))
+                {
+                    continue;
+                }
+
+                // An insertion sort, stable like the OrderBy it stands for; the sources come mostly in order already.
+                var at = sorted.Count;
+                while (at > 0 && Compare(sorted[at - 1], source) > 0)
+                {
+                    at--;
+                }
+
+                sorted.Insert(at, source);
+            }
+        }
+
+        return sorted;
+
+        static int Compare(SourceEntity a, SourceEntity b)
+        {
+            var byType = string.CompareOrdinal(a.Type, b.Type);
+            return byType != 0 ? byType : string.CompareOrdinal(a.Pseudonym, b.Pseudonym);
+        }
+    }
+
     // Derived from everything the change set says, including when: a retry of the same change set (the outbox keeps
     // the Bundle as it was first made) writes the same Provenance; a later change set, even an equal one, its own.
     private static string Id(
         string subjectKey, string reason, IReadOnlyList<RegistryRecord> upserts, IReadOnlyList<RegistryKey> deletes, DateTimeOffset recorded, string fingerprint)
     {
-        var text = new StringBuilder(subjectKey).Append('\n').Append(reason).Append('\n').Append(recorded.ToUnixTimeMilliseconds()).Append('\n').Append(fingerprint);
+        // The time as StringBuilder.Append(long) wrote it: in the current culture (which matters for a negative one only).
+        using var text = Utf8Scratch.Rent();
+        text.Append(subjectKey).Append('\n').Append(reason).Append('\n').Append(recorded.ToUnixTimeMilliseconds(), CultureInfo.CurrentCulture).Append('\n').Append(fingerprint);
         foreach (var record in upserts)
         {
-            text.Append('\n').Append(record.Key);
+            text.Append('\n').Append(record.Key.ToString());
         }
 
         foreach (var key in deletes)
         {
-            text.Append("\n-").Append(key);
+            text.Append('\n').Append('-').Append(key.ToString());
         }
 
-        // A FHIR id is at most 64 characters of [A-Za-z0-9-.].
-        return "fb-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..48];
+        // A FHIR id is at most 64 characters of [A-Za-z0-9-.]: "fb-" and 48 of the hash's 64 hex digits.
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(text.Written, hash);
+        Span<char> hex = stackalloc char[48];
+        Convert.TryToHexStringLower(hash[..24], hex, out _);
+        return string.Concat(IdPrefix, hex);
     }
 }

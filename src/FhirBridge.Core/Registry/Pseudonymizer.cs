@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -28,15 +29,19 @@ public sealed class Pseudonymizer
     public string Patient(string source, string patientId) => Hash("patient", source, patientId);
 
     /// <summary>A deterministic identifier for anything else, from its kind and parts (study, source, ids).</summary>
-    public string Hash(string kind, params string[] parts)
+    public string Hash(string kind, params ReadOnlySpan<string> parts)
     {
-        // Length-prefixed parts, so ("a|b", "c") and ("a", "b|c") can never collide.
-        var text = new StringBuilder(kind);
+        // Length-prefixed parts, so ("a|b", "c") and ("a", "b|c") can never collide. The length is in UTF-16 code
+        // units, written in digits whatever the culture (a length is never negative).
+        using var text = Utf8Scratch.Rent();
+        text.Append(kind);
         foreach (var part in parts)
         {
-            text.Append('\u001f').Append(part.Length).Append(':').Append(part);
+            text.Append('\u001f').Append(part.Length, CultureInfo.InvariantCulture).Append(':').Append(part);
         }
 
-        return Convert.ToHexStringLower(HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(text.ToString())));
+        Span<byte> hash = stackalloc byte[HMACSHA256.HashSizeInBytes];
+        HMACSHA256.HashData(_key, text.Written, hash);
+        return Convert.ToHexStringLower(hash);
     }
 }

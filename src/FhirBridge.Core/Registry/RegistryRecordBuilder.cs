@@ -229,12 +229,7 @@ public sealed class RegistryRecordBuilder(string sourceName, StudyDefinition stu
         var last = c.IndexDate.PlusDays(_settings.RiskFactorDaysAfter);
         foreach (var o in observations)
         {
-            var loinc = o.Code.Matches
-                .Where(m => m.Category == Mapping.Category.RiskFactor && m.Source.System == RegistryModel.Loinc)
-                .Select(m => m.Source.Code.Trim())
-                .Distinct(StringComparer.Ordinal)
-                .ToList();
-            if (loinc.Count == 0 || !o.Stands || o.Value is not { } value || o.Effective is not { } effective)
+            if (!o.Stands || o.Value is not { } value || o.Effective is not { } effective || RiskFactorCodes(o.Code) is not { } loinc)
             {
                 continue;
             }
@@ -260,6 +255,30 @@ public sealed class RegistryRecordBuilder(string sourceName, StudyDefinition stu
             resource.Extension.Add(StudyLink(c.Study));
             yield return new RegistryRecord(new RegistryKey("Observation", RegistryModel.ObservationSystem, id), c.SubjectId, resource) { Sources = [Entity(o.Ref)] };
         }
+    }
+
+    // The distinct LOINC codes an Observation's code maps to a risk factor with, in the order met; null for none.
+    // Checked for every Observation of the patient, once per subject: a loop, not a query.
+    private static List<string>? RiskFactorCodes(CodedConcept code)
+    {
+        List<string>? codes = null;
+        foreach (var match in code.Matches)
+        {
+            if (match.Category == Mapping.Category.RiskFactor && match.Source.System == RegistryModel.Loinc)
+            {
+                var loinc = match.Source.Code.Trim();
+                if (codes is null)
+                {
+                    codes = [loinc];
+                }
+                else if (!codes.Contains(loinc)) // ordinal, as strings compare
+                {
+                    codes.Add(loinc);
+                }
+            }
+        }
+
+        return codes;
     }
 
     private static CodeableConcept Codes(CodedConcept concept) =>

@@ -34,7 +34,11 @@ internal static class SampleChangeSets
     }
 
     /// <summary>The lists, patient by patient: added, updated, updated (all held differently), retracted.</summary>
-    public static IEnumerable<(Kind Kind, IReadOnlyList<ChangeSet> Changes)> All()
+    public static IEnumerable<(Kind Kind, IReadOnlyList<ChangeSet> Changes)> All() =>
+        Reconciles().Select(r => (r.Kind, r.Changes));
+
+    /// <summary>Each reconcile of <see cref="All"/>, with the records it was given, what was held and the projection it made.</summary>
+    public static IEnumerable<Reconciled> Reconciles()
     {
         var maps = MappingLoader.Load([RepositoryPaths.Mappings, Path.Combine(RepositoryPaths.Samples, "hospital-mappings")], new CodeSystems());
         var study = new StudyDefinition();
@@ -54,13 +58,19 @@ internal static class SampleChangeSets
         foreach (var (patient, records) in early)
         {
             var (first, additions) = Reconciler.Reconcile(Source, builder.Study(), records, [], Recorded);
-            yield return (Kind.Added, additions);
-            var (second, updates) = Reconciler.Reconcile(Source, builder.Study(), late.GetValueOrDefault(patient, []), first, Recorded.AddDays(1));
-            yield return (Kind.Updated, updates);
-            var (_, all) = Reconciler.Reconcile(Source, builder.Study(), late.GetValueOrDefault(patient, []), [.. second.Select(p => p with { Hash = "held" })], Recorded.AddDays(2));
-            yield return (Kind.Updated, all);
-            var (_, retractions) = Reconciler.Reconcile(Source, builder.Study(), [], second, Recorded.AddDays(3));
-            yield return (Kind.Retracted, retractions);
+            yield return new Reconciled(Kind.Added, records, [], first, additions);
+            var later = late.GetValueOrDefault(patient, []);
+            var (second, updates) = Reconciler.Reconcile(Source, builder.Study(), later, first, Recorded.AddDays(1));
+            yield return new Reconciled(Kind.Updated, later, first, second, updates);
+            IReadOnlyList<ProjectedRecord> heldDifferently = [.. second.Select(p => p with { Hash = "held" })];
+            var (third, all) = Reconciler.Reconcile(Source, builder.Study(), later, heldDifferently, Recorded.AddDays(2));
+            yield return new Reconciled(Kind.Updated, later, heldDifferently, third, all);
+            var (fourth, retractions) = Reconciler.Reconcile(Source, builder.Study(), [], second, Recorded.AddDays(3));
+            yield return new Reconciled(Kind.Retracted, [], second, fourth, retractions);
         }
     }
+
+    /// <summary>One reconcile: its kind, the records given, what was held, the projection made and the change sets.</summary>
+    public sealed record Reconciled(
+        Kind Kind, IReadOnlyList<RegistryRecord> Records, IReadOnlyList<ProjectedRecord> Held, IReadOnlyList<ProjectedRecord> Projection, IReadOnlyList<ChangeSet> Changes);
 }
