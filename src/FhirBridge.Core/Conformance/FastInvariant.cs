@@ -110,27 +110,28 @@ internal sealed class FastInvariant
                 return source;
             }
 
-            var items = new List<object>();
+            // Most steps find nothing: the list is made for the first item.
+            List<object>? items = null;
             foreach (var item in source.Items)
             {
                 if (item is PocoNode node)
                 {
                     if (node.Child(name) is { } children)
                     {
-                        items.AddRange(children);
+                        (items ??= []).AddRange(children);
                     }
                 }
-                else if (item is not Base instance || !AddChildren(instance, items))
+                else if (item is not Base instance || !AddChildren(instance, ref items))
                 {
                     return Value.Unknown;
                 }
             }
 
-            return new Value(items);
+            return items is null ? Value.Empty : new Value(items);
         }
 
         // The children PocoNode.Child(name) would give, as POCOs; false (unknown) for a null item or a value it would refuse.
-        private bool AddChildren(Base instance, List<object> items)
+        private bool AddChildren(Base instance, ref List<object>? items)
         {
             if (!instance.TryGetValue(name, out var value))
             {
@@ -139,7 +140,7 @@ internal sealed class FastInvariant
 
             if (value is Base single)
             {
-                items.Add(single);
+                (items ??= []).Add(single);
                 return true;
             }
 
@@ -155,7 +156,7 @@ internal sealed class FastInvariant
                     return false;
                 }
 
-                items.Add(child);
+                (items ??= new List<object>(list.Count)).Add(child);
             }
 
             return true;

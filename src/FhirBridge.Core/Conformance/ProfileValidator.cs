@@ -276,8 +276,9 @@ public sealed class ProfileValidator
             if (parentsFrom[group] < 0)
             {
                 int from = rootAt, count = 1;
-                foreach (var step in navigation.ParentSteps)
+                for (var s = 0; s < navigation.ParentSteps.Count; s++)
                 {
+                    var step = navigation.ParentSteps[s];
                     var next = walk.Count;
                     for (var i = from; i < from + count; i++)
                     {
