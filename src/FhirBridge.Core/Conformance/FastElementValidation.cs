@@ -41,7 +41,39 @@ internal static class FastElementValidation
     public static bool SurelyFindsNothing(Base root)
     {
         ArgumentNullException.ThrowIfNull(root);
-        return Holds(root, isRoot: true);
+        try
+        {
+            return Holds(root, isRoot: true);
+        }
+        catch (KeyNotFoundException)
+        {
+            // TryGetValue on an element whose wrongly typed value was put in the overflow and then removed: declined.
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The elements <see cref="Base.EnumerateElements"/> yields for <paramref name="node"/>, found the way the fast path
+    /// finds them (one <see cref="Base.TryGetValue"/> per element name of its type); null where the fast path declines
+    /// the type or the node has overflow. For tests, to show both give the same.
+    /// </summary>
+    internal static List<KeyValuePair<string, object>>? ElementsOf(Base node)
+    {
+        if (node.HasOverflow || ShapeOf(node.GetType()) is not { } shape)
+        {
+            return null;
+        }
+
+        var elements = new List<KeyValuePair<string, object>>();
+        foreach (var probe in shape.Probes)
+        {
+            if (node.TryGetValue(probe.Name, out var value))
+            {
+                elements.Add(new(probe.Name, value));
+            }
+        }
+
+        return elements;
     }
 
     private static bool Holds(Base node, bool isRoot)
@@ -51,12 +83,19 @@ internal static class FastElementValidation
             return false;
         }
 
+        // Every element EnumerateElements would yield, asked for by name (TryGetValue, the same test of "present" the
+        // generated code makes there) rather than enumerated: no iterator per node and level of the class hierarchy.
         var seenMandatory = 0;
         var any = false;
-        foreach (var (name, value) in node.EnumerateElements())
+        foreach (var probe in shape.Probes)
         {
+            if (!node.TryGetValue(probe.Name, out var value))
+            {
+                continue;
+            }
+
             any = true;
-            if (!shape.Members.TryGetValue(name, out var member) || !Holds(member, value))
+            if (probe.Member is not { } member || !Holds(member, value))
             {
                 return false;
             }
@@ -125,7 +164,7 @@ internal static class FastElementValidation
     {
         foreach (var allowed in member.AllowedTypes)
         {
-            var ok = allowed.Types is { Length: > 0 } types && item is not IDynamicType && types.Any(t => t.IsInstanceOfType(item));
+            var ok = allowed.Types is { Length: > 0 } types && item is not IDynamicType && IsAnyOf(types, item);
             if (!ok && allowed.OpenChoice)
             {
                 ok = item is not IDynamicType && OpenTypes.GetOrAdd(item.GetType(), t => ModelInfo.ModelInspector.OpenTypes.Any(o => o.IsAssignableFrom(t)));
@@ -138,6 +177,19 @@ internal static class FastElementValidation
         }
 
         return true;
+    }
+
+    private static bool IsAnyOf(Type[] types, Base item)
+    {
+        foreach (var type in types)
+        {
+            if (type.IsInstanceOfType(item))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static ElementShape? ShapeOf(Type type) => Shapes.GetOrAdd(type, ElementShape.Build);
@@ -161,12 +213,15 @@ internal static class FastElementValidation
         public AllowedTypesAttribute[] AllowedTypes { get; } = allowedTypes;
     }
 
+    /// <summary>One element name of a type, and what the fast path knows of it (null: declined when present).</summary>
+    private sealed record ElementProbe(string Name, ElementMember? Member);
+
     /// <summary>The elements of one type as the SDK's validation sees them; built only for types fully understood.</summary>
     private sealed class ElementShape
     {
-        private ElementShape(Dictionary<string, ElementMember> members, int mandatoryCount, Func<string, bool>? textCheck)
+        private ElementShape(ElementProbe[] probes, int mandatoryCount, Func<string, bool>? textCheck)
         {
-            Members = members;
+            Probes = probes;
             MandatoryCount = mandatoryCount;
             TextCheck = textCheck;
         }
@@ -177,8 +232,11 @@ internal static class FastElementValidation
         /// </summary>
         public Func<string, bool>? TextCheck { get; }
 
-        /// <summary>The elements by their exact name.</summary>
-        public Dictionary<string, ElementMember> Members { get; }
+        /// <summary>
+        /// Every element name the type's generated code can yield from EnumerateElements (every [FhirElement] of its
+        /// properties, of any FHIR release), each with its member, or none when an instance that has it is declined.
+        /// </summary>
+        public ElementProbe[] Probes { get; }
 
         /// <summary>How many mandatory elements the type has (all must be present).</summary>
         public int MandatoryCount { get; }
@@ -227,7 +285,20 @@ internal static class FastElementValidation
             }
 
             // A mandatory element the shape does not know could never be counted: decline the type.
-            return mandatory.All(members.ContainsKey) ? new ElementShape(members, mandatory.Count, StrictShape.TextCheck(type)) : null;
+            if (!mandatory.All(members.ContainsKey))
+            {
+                return null;
+            }
+
+            // The names EnumerateElements yields are those of the generated properties' [FhirElement] attributes; one
+            // that is not a member here (another release's element, a primitive's own value) is declined when present.
+            var names = type.GetProperties(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic)
+                .SelectMany(p => p.GetCustomAttributes<FhirElementAttribute>(inherit: true))
+                .Select(a => a.Name)
+                .Concat(mapping.PropertyMappings.Select(p => p.Name))
+                .Distinct(StringComparer.Ordinal)
+                .Select(name => new ElementProbe(name, members.GetValueOrDefault(name)));
+            return new ElementShape([.. names], mandatory.Count, StrictShape.TextCheck(type));
         }
 
         private static bool InvariantsKnown(Type type)

@@ -42,11 +42,16 @@ internal sealed class FastInvariant
     }
 
     /// <summary>True when the invariant surely holds on <paramref name="node"/>; false when the engine must decide.</summary>
-    public bool SurelyHolds(PocoNode node)
-    {
-        var result = _root.Evaluate(new Value([node]));
-        return result.Kind == Kind.Items && result.Items.Count == 1 && result.Items[0] is true;
-    }
+    public bool SurelyHolds(PocoNode node) => Holds(_root.Evaluate(new Value([node])));
+
+    /// <summary>
+    /// The same on the POCO itself, navigated as <see cref="PocoNode.Child"/> navigates it (<see cref="Base.TryGetValue"/>)
+    /// without making a node per element: true when the invariant surely holds on the PocoNode of <paramref name="instance"/>.
+    /// A list with a null item, which a PocoNode would carry on, is left to the engine.
+    /// </summary>
+    public bool SurelyHolds(Base instance) => Holds(_root.Evaluate(new Value([instance])));
+
+    private static bool Holds(Value result) => result.Kind == Kind.Items && result.Items.Count == 1 && result.Items[0] is true;
 
     private enum Kind
     {
@@ -66,7 +71,13 @@ internal sealed class FastInvariant
 
         public static Value Empty => new(Kind.Items, []);
 
+        // The booleans every test ends in, boxed once: the hot path (the invariant holds) allocates none.
+        private static readonly object[] TrueItems = [true];
+        private static readonly object[] FalseItems = [false];
+
         public static Value Of(object item) => new(Kind.Items, [item]);
+
+        public static Value Of(bool b) => new(Kind.Items, b ? TrueItems : FalseItems);
 
         public bool IsUnknown => Kind == Kind.Unknown;
 
@@ -84,54 +95,109 @@ internal sealed class FastInvariant
 
     private sealed class Literal(object value) : Node
     {
-        public override Value Evaluate(Value focus) => Value.Of(value);
+        private readonly object[] _items = [value];
+
+        public override Value Evaluate(Value focus) => new(_items);
     }
 
     private sealed class Member(Node? input, string name) : Node
     {
-        public override Value Evaluate(Value focus) =>
-            EachNode(input, focus, (node, items) =>
+        public override Value Evaluate(Value focus)
+        {
+            var source = input is null ? focus : input.Evaluate(focus);
+            if (source.IsUnknown)
             {
-                if (node.Child(name) is { } children)
+                return source;
+            }
+
+            // Most steps find nothing: the list is made for the first item.
+            List<object>? items = null;
+            foreach (var item in source.Items)
+            {
+                if (item is PocoNode node)
                 {
-                    items.AddRange(children);
+                    if (node.Child(name) is { } children)
+                    {
+                        (items ??= []).AddRange(children);
+                    }
                 }
-            });
+                else if (item is not Base instance || !AddChildren(instance, ref items))
+                {
+                    return Value.Unknown;
+                }
+            }
+
+            return items is null ? Value.Empty : new Value(items);
+        }
+
+        // The children PocoNode.Child(name) would give, as POCOs; false (unknown) for a null item or a value it would refuse.
+        private bool AddChildren(Base instance, ref List<object>? items)
+        {
+            if (!instance.TryGetValue(name, out var value))
+            {
+                return true;
+            }
+
+            if (value is Base single)
+            {
+                (items ??= []).Add(single);
+                return true;
+            }
+
+            if (value is not IReadOnlyList<Base> list)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i] is not { } child)
+                {
+                    return false;
+                }
+
+                (items ??= new List<object>(list.Count)).Add(child);
+            }
+
+            return true;
+        }
     }
 
     private sealed class OfType(Node? input, Type type) : Node
     {
-        public override Value Evaluate(Value focus) =>
-            EachNode(input, focus, (node, items) =>
-            {
-                if (type.IsInstanceOfType(node.Poco))
-                {
-                    items.Add(node);
-                }
-            });
-    }
-
-    // A path step over every item of the input: unknown when the input is, or when an item is not an element node.
-    private static Value EachNode(Node? input, Value focus, Action<PocoNode, List<object>> step)
-    {
-        var source = input is null ? focus : input.Evaluate(focus);
-        if (source.IsUnknown)
+        public override Value Evaluate(Value focus)
         {
-            return source;
-        }
-
-        var items = new List<object>();
-        foreach (var item in source.Items)
-        {
-            if (item is not PocoNode node)
+            var source = input is null ? focus : input.Evaluate(focus);
+            if (source.IsUnknown)
             {
-                return Value.Unknown;
+                return source;
             }
 
-            step(node, items);
-        }
+            var items = new List<object>();
+            foreach (var item in source.Items)
+            {
+                Base? instance;
+                if (item is PocoNode node)
+                {
+                    instance = node.Poco;
+                }
+                else if (item is Base poco)
+                {
+                    instance = poco;
+                }
+                else
+                {
+                    return Value.Unknown; // not an element
+                }
 
-        return new Value(items);
+                if (type.IsInstanceOfType(instance))
+                {
+                    items.Add(item);
+                }
+            }
+
+            return new Value(items);
+        }
     }
 
     private sealed class Filter(Node? input, Node criteria, bool all) : Node
@@ -146,9 +212,11 @@ internal sealed class FastInvariant
 
             var kept = new List<object>();
             var every = true;
+            var one = new object[1]; // each item's focus in turn: the criteria's result is read before the next
             foreach (var item in source.Items)
             {
-                var (known, holds) = criteria.Evaluate(Value.Of(item)).AsLogic();
+                one[0] = item;
+                var (known, holds) = criteria.Evaluate(new Value(one)).AsLogic();
                 if (!known)
                 {
                     return Value.Unknown;
@@ -298,8 +366,9 @@ internal sealed class FastInvariant
     private static string? StringOf(object item) => item switch
     {
         string s => s,
-        PocoNode { Poco: FhirString or Code or Id or FhirUri or Canonical or Markdown or FhirUrl } node => (node.Poco as PrimitiveType)!.JsonValue as string,
-        PocoNode { Poco: PrimitiveType primitive } when primitive.GetType().IsGenericType && primitive.GetType().GetGenericTypeDefinition() == typeof(Code<>) => primitive.JsonValue as string,
+        PocoNode node => StringOf(node.Poco),
+        FhirString or Code or Id or FhirUri or Canonical or Markdown or FhirUrl => ((PrimitiveType)item).JsonValue as string,
+        PrimitiveType primitive when primitive.GetType().IsGenericType && primitive.GetType().GetGenericTypeDefinition() == typeof(Code<>) => primitive.JsonValue as string,
         _ => null,
     };
 

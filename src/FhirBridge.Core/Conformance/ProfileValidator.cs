@@ -22,6 +22,9 @@ namespace FhirBridge.Conformance;
 /// </summary>
 public sealed class ProfileValidator
 {
+    [ThreadStatic]
+    private static Walk? t_walk;
+
     private readonly Dictionary<string, CompiledProfile> _profiles = new(StringComparer.Ordinal);
 
     /// <summary>Compiles every StructureDefinition of the set.</summary>
@@ -72,6 +75,12 @@ public sealed class ProfileValidator
     /// </summary>
     internal Action<Base, int>? ElementCrossCheck { get; init; }
 
+    /// <summary>
+    /// For tests: called with the resource, whether <see cref="SurelyConforms"/> answered "conforms", and the number of
+    /// violations <see cref="Check"/> finds (it then always runs), so a test can show "conforms" only where there are none.
+    /// </summary>
+    internal Action<Resource, bool, int>? WalkCrossCheck { get; init; }
+
     /// <summary>Every violation of the resource (none when it conforms), SDK findings first.</summary>
     public IReadOnlyList<ProfileViolation> Validate(Resource resource)
     {
@@ -92,7 +101,7 @@ public sealed class ProfileValidator
             violations.Add(new ProfileViolation(type, type + ".meta.profile", "profile", "meta.profile is missing: a registry resource names the profile it conforms to"));
         }
 
-        var root = resource.ToPocoNode();
+        PocoNode? root = null;
         foreach (var url in claimed)
         {
             if (!_profiles.TryGetValue(url, out var profile))
@@ -103,9 +112,16 @@ public sealed class ProfileValidator
             {
                 violations.Add(new ProfileViolation(type, type, "type", $"the profile {url} constrains {profile.Type}, not {type}"));
             }
-            else
+            else if (WalkCrossCheck is { } check)
             {
-                Check(profile, root, type, type, violations);
+                var conforms = SurelyConforms(profile, resource, ref root);
+                var before = violations.Count;
+                Check(profile, root ??= resource.ToPocoNode(), type, type, violations);
+                check(resource, conforms, violations.Count - before);
+            }
+            else if (!SurelyConforms(profile, resource, ref root))
+            {
+                Check(profile, root ??= resource.ToPocoNode(), type, type, violations);
             }
         }
 
@@ -211,6 +227,147 @@ public sealed class ProfileValidator
         }
     }
 
+    /// <summary>
+    /// True only when <see cref="Check"/> would find no violation of <paramref name="profile"/> on
+    /// <paramref name="resource"/>; false means "not known", and <see cref="Check"/> then runs from the start and reports.
+    /// It takes the very steps <see cref="Check"/> takes, in the same order, on the POCOs themselves: children by
+    /// <see cref="Base.TryGetValue"/>, the call <see cref="PocoNode.Child"/> makes, so no PocoNode, enumerator or list
+    /// per element; a PocoNode is made only for an invariant the FHIRPath engine evaluates (from the resource's node
+    /// down, as <see cref="Check"/> reaches it). It stops at the first violation, at anything <see cref="Check"/> would
+    /// meet differently (a null item in a list, navigation only FHIRPath gives) and wherever <see cref="FastInvariant"/>
+    /// is not sure. Test: ProfileWalkTests compares it with <see cref="Check"/> over the sample's change sets and the
+    /// mutated reference corpus.
+    /// </summary>
+    /// <param name="profile">The resource's profile (of its type).</param>
+    /// <param name="resource">The resource.</param>
+    /// <param name="root">The resource's PocoNode, made here when the engine needs it, for <see cref="Check"/> to reuse.</param>
+    private bool SurelyConforms(CompiledProfile profile, Resource resource, ref PocoNode? root)
+    {
+        var walk = t_walk ??= new Walk();
+        walk.Start(resource, root);
+        try
+        {
+            return Conforms(profile, 0, walk);
+        }
+        finally
+        {
+            root = walk.RootNode;
+            walk.Clear();
+        }
+    }
+
+    // Check's loop over the rules, on the walk's occurrences: the instance under the occurrence at rootAt.
+    private bool Conforms(CompiledProfile profile, int rootAt, Walk walk)
+    {
+        // Rules under the same parent walk to it once per instance, as in Check: the parents' range in the walk.
+        Span<int> parentsFrom = stackalloc int[profile.ParentGroupCount];
+        Span<int> parentsCount = stackalloc int[profile.ParentGroupCount];
+        parentsFrom.Fill(-1);
+        FhirEvaluationContext? context = null;
+        for (var r = 0; r < profile.Rules.Count; r++)
+        {
+            var rule = profile.Rules[r];
+            if (rule.Navigation is not { } navigation)
+            {
+                return false; // only FHIRPath selects its parents
+            }
+
+            var group = profile.ParentGroup[r];
+            if (parentsFrom[group] < 0)
+            {
+                int from = rootAt, count = 1;
+                for (var s = 0; s < navigation.ParentSteps.Count; s++)
+                {
+                    var step = navigation.ParentSteps[s];
+                    var next = walk.Count;
+                    for (var i = from; i < from + count; i++)
+                    {
+                        if (!walk.Select(i, step))
+                        {
+                            return false;
+                        }
+                    }
+
+                    (from, count) = (next, walk.Count - next);
+                }
+
+                (parentsFrom[group], parentsCount[group]) = (from, count);
+            }
+
+            for (var parent = parentsFrom[group]; parent < parentsFrom[group] + parentsCount[group]; parent++)
+            {
+                int first = parent, occurrences = 1;
+                if (rule.Step is not null)
+                {
+                    if (navigation.Step is not { } step)
+                    {
+                        return false;
+                    }
+
+                    first = walk.Count;
+                    if (!walk.Select(parent, step))
+                    {
+                        return false;
+                    }
+
+                    occurrences = walk.Count - first;
+                    if (occurrences < rule.Min || occurrences > rule.Max)
+                    {
+                        return false;
+                    }
+                }
+
+                for (var at = first; at < first + occurrences; at++)
+                {
+                    if (!InstanceConforms(rule, at, walk, ref context))
+                    {
+                        return false;
+                    }
+                }
+            }
+        }
+
+        return true;
+    }
+
+    // CheckInstance's tests, in its order; false at the first it would report or could not be sure of.
+    private bool InstanceConforms(ElementRule rule, int at, Walk walk, ref FhirEvaluationContext? context)
+    {
+        var instance = walk.Instance(at);
+        if (rule.AllowedTypes is { } allowed && !allowed.Contains(instance.TypeName))
+        {
+            return false;
+        }
+
+        if ((rule.Fixed is { } fixedValue && !IsFixed(instance, fixedValue)) || (rule.Pattern is { } pattern && !MatchesPattern(instance, pattern)))
+        {
+            return false;
+        }
+
+        foreach (var constraint in rule.Constraints)
+        {
+            if (constraint.Fast is { } fast)
+            {
+                // Not sure here is left to Check, which asks the engine: this path answers only "it holds".
+                if (!fast.SurelyHolds(instance))
+                {
+                    return false;
+                }
+
+                if (CrossCheck is { } check)
+                {
+                    check(constraint.Key, EngineHolds(constraint, walk.Node(at), context ??= new FhirEvaluationContext()));
+                }
+            }
+            else if (!EngineHolds(constraint, walk.Node(at), context ??= new FhirEvaluationContext()))
+            {
+                return false;
+            }
+        }
+
+        return rule.ExtensionUrl is not { } url || !_profiles.TryGetValue(url, out var extension) || Conforms(extension, at, walk);
+    }
+
     // One navigation step, as its FHIRPath (`name`, .where(url = '...'), .ofType(FHIR.T)) selects, in document order.
     private static void Select(PocoNode node, NavigationStep step, List<PocoNode> into)
     {
@@ -266,6 +423,106 @@ public sealed class ProfileValidator
         {
             Check(extension, node, resourceType, path, violations);
         }
+    }
+
+    /// <summary>
+    /// The occurrences one <see cref="SurelyConforms"/> call has found, each with where it was found (the occurrence it
+    /// is a child of, the element name, its index in a list), so its PocoNode can be made when the engine needs one.
+    /// Reused by the calls of one thread (the check runs on several recompute workers at once).
+    /// </summary>
+    private sealed class Walk
+    {
+        private readonly List<Occurrence> _found = [];
+
+        public PocoNode? RootNode { get; private set; }
+
+        public int Count => _found.Count;
+
+        private Resource? _resource;
+
+        public void Start(Resource resource, PocoNode? rootNode)
+        {
+            _found.Clear();
+            _found.Add(new Occurrence(resource, -1, "", -1));
+            _resource = resource;
+            RootNode = rootNode;
+        }
+
+        // Let go of the resource: the walk outlives the call.
+        public void Clear()
+        {
+            _found.Clear();
+            _resource = null;
+            RootNode = null;
+        }
+
+        public Base Instance(int at) => _found[at].Instance;
+
+        /// <summary>
+        /// The children <see cref="ProfileValidator.Select(PocoNode, NavigationStep, List{PocoNode})"/> would give the
+        /// occurrence at <paramref name="at"/>, appended; false where that would meet a null item or a value
+        /// <see cref="PocoNode.Child"/> refuses.
+        /// </summary>
+        public bool Select(int at, NavigationStep step)
+        {
+            if (!_found[at].Instance.TryGetValue(step.Name, out var value))
+            {
+                return true;
+            }
+
+            if (value is Base single)
+            {
+                Add(at, step, single, -1);
+                return true;
+            }
+
+            if (value is not IReadOnlyList<Base> list)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < list.Count; i++)
+            {
+                if (list[i] is not { } item)
+                {
+                    return false;
+                }
+
+                Add(at, step, item, i);
+            }
+
+            return true;
+        }
+
+        private void Add(int parent, NavigationStep step, Base child, int index)
+        {
+            if (step.ExtensionUrl is { } url && !(child is Extension extension && string.Equals(extension.Url, url, StringComparison.Ordinal)))
+            {
+                return;
+            }
+
+            if (step.OfType is { } type && !type.IsInstanceOfType(child))
+            {
+                return;
+            }
+
+            _found.Add(new Occurrence(child, parent, step.Name, index));
+        }
+
+        /// <summary>The PocoNode <see cref="Check"/> has for the occurrence: the resource's, then child by child.</summary>
+        public PocoNode Node(int at)
+        {
+            var occurrence = _found[at];
+            if (occurrence.Parent < 0)
+            {
+                return RootNode ??= _resource!.ToPocoNode();
+            }
+
+            var children = Node(occurrence.Parent).Child(occurrence.Name)!;
+            return occurrence.Index < 0 ? (PocoNode)children : children.ElementAt(occurrence.Index);
+        }
+
+        private readonly record struct Occurrence(Base Instance, int Parent, string Name, int Index);
     }
 
     // The short form (Patient.identifier[1].system) names an instance without the [0] on every singleton.
