@@ -73,6 +73,52 @@ public abstract class StateStoreTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task IngestAndCommitRecomputes_RowsAlternatingSetAndMissingValues_StoreEachRowsOwnValues()
+    {
+        // One statement serves every row of a batch: a value missing from a row (NULL) must not take the row before's,
+        // and a value set must not be lost to the NULL before it.
+        var at = new DateTimeOffset(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        StoredResource[] resources =
+        [
+            new("Procedure", "op1", "1", at, "p1", "{\"n\":1}"),
+            new("Procedure", "op2", null, null, "p1", "{\"n\":2}"),
+            new("Procedure", "op3", "3", at.AddDays(1), "p2", "{\"n\":3}"),
+            new("Location", "l1", null, null, null, "{\"n\":4}"),
+            new("Location", "l2", "5", at.AddDays(2), null, "{\"n\":5}"),
+        ];
+        await _store.IngestAsync(Source, new IngestBatch
+        {
+            Resources = resources,
+            Quarantined = [new("f.ndjson:1", "Procedure", "bad"), new("f.ndjson:2", null, "worse"), new("f.ndjson:3", "Encounter", "bad")],
+            Watermarks = new Dictionary<string, string> { ["Procedure"] = "w1", ["Encounter"] = "w2" },
+        }, default);
+
+        Assert.Equal(resources[..2], await _store.GetPatientResourcesAsync(Source, "p1", default));
+        Assert.Equal(resources[2..3], await _store.GetPatientResourcesAsync(Source, "p2", default));
+        Assert.Equal(resources[3..], await _store.GetSharedResourcesAsync(Source, default));
+        Assert.Equal(
+            [new QuarantineItem("f.ndjson:1", "Procedure", "bad"), new QuarantineItem("f.ndjson:2", null, "worse"), new QuarantineItem("f.ndjson:3", "Encounter", "bad")],
+            await _store.GetQuarantineAsync(Source, default));
+        Assert.Equal("w2", await _store.GetWatermarkAsync(Source, "Encounter", default));
+
+        var read = (await _store.GetDirtyPatientsAsync(Source, 10, default)).ToDictionary(d => d.Patient, d => d.Generation);
+        ProjectedRecord[] p1 = [new("A|1", "s1", "h1", "{\"r\":1}", at), new("B|2", "s1", "h2", "{\"r\":2}", null), new("C|3", "s1", "h3", "{\"r\":3}", at.AddDays(3))];
+        ProjectedRecord[] p2 = [new("D|4", "s2", "h4", "{\"r\":4}", null)];
+        await _store.CommitRecomputesAsync(Source,
+        [
+            new RecomputeCommit("p1", read["p1"], p1, [new("s1", "{\"b\":1}", "check-1"), new("s1", "{\"b\":2}"), new("s1", "{\"b\":3}", "check-3")], [], null),
+            new RecomputeCommit("p2", null, p2, [new("s2", "{\"b\":4}")], [], "{\"d\":2}"),
+        ], default);
+
+        Assert.Equal(p1, await _store.GetProjectionAsync(Source, "p1", default));
+        Assert.Equal(p2, await _store.GetProjectionAsync(Source, "p2", default));
+        Assert.Equal(
+            [("s1", "{\"b\":1}", "check-1"), ("s1", "{\"b\":2}", null), ("s1", "{\"b\":3}", "check-3"), ("s2", "{\"b\":4}", (string?)null)],
+            (await _store.GetPendingOutboxAsync(10, default)).Select(i => (i.SubjectKey, i.Bundle, i.CheckedBy)));
+        Assert.Equal(["p2"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient)); // no generation: left dirty
+    }
+
+    [StoreFact]
     public async Task GetPatientsResourcesAndProjections_Batch_GiveWhatEachPatientsOwnReadGives()
     {
         // Ids and keys chosen so that byte order differs from a culture's or case-insensitive order.

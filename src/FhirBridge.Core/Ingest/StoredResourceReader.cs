@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using FhirBridge.Timeline;
 
@@ -123,18 +124,57 @@ public static class StoredResourceReader
 
     private static bool Ok => !_declined;
 
-    // The object's properties by name; false on a duplicate name or when it is not an object.
-    private static bool Fields(JsonElement element, out Dictionary<string, JsonElement> fields)
-    {
-        fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return false;
-        }
+    // Above this many properties the pairwise name check gives way to a set of names: resources never come near it, but
+    // the check must stay linear-ish on whatever text it is handed.
+    private const int PairwiseNameLimit = 32;
 
+    // The object's properties by name; false on a duplicate name or when it is not an object.
+    private static bool Fields(JsonElement element, out ObjectFields fields)
+    {
+        fields = new ObjectFields(element);
+        return element.ValueKind == JsonValueKind.Object && HasDistinctNames(element);
+    }
+
+    // Whether no two properties share a name, as the decoded names compare (what a dictionary of them would refuse).
+    // Raw names without an escape compare like their decoded names (valid UTF-8 decodes one way), so the common case
+    // compares the document's bytes pairwise and allocates nothing; an escaped name takes the decoded route.
+    private static bool HasDistinctNames(JsonElement element)
+    {
+        var index = 0;
         foreach (var property in element.EnumerateObject())
         {
-            if (!fields.TryAdd(property.Name, property.Value))
+            var name = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (index == PairwiseNameLimit || name.Contains((byte)'\\'))
+            {
+                return HasDistinctDecodedNames(element);
+            }
+
+            var earlier = 0;
+            foreach (var other in element.EnumerateObject())
+            {
+                if (earlier++ == index)
+                {
+                    break;
+                }
+
+                if (JsonMarshal.GetRawUtf8PropertyName(other).SequenceEqual(name))
+                {
+                    return false;
+                }
+            }
+
+            index++;
+        }
+
+        return true;
+    }
+
+    private static bool HasDistinctDecodedNames(JsonElement element)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!names.Add(property.Name))
             {
                 return false;
             }
@@ -143,9 +183,9 @@ public static class StoredResourceReader
         return true;
     }
 
-    private static Dictionary<string, JsonElement>? Obj(Dictionary<string, JsonElement> fields, string name)
+    private static ObjectFields? Obj(ObjectFields fields, string name)
     {
-        if (!fields.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!fields.TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -159,37 +199,34 @@ public static class StoredResourceReader
         return inner;
     }
 
-    private static List<Dictionary<string, JsonElement>> Objs(Dictionary<string, JsonElement> fields, string name)
+    private static Items Objs(ObjectFields fields, string name)
     {
-        if (!fields.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!fields.TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
-            return [];
+            return default;
         }
 
         if (value.ValueKind != JsonValueKind.Array)
         {
             _declined = true;
-            return [];
+            return default;
         }
 
-        var list = new List<Dictionary<string, JsonElement>>();
         foreach (var item in value.EnumerateArray())
         {
-            if (!Fields(item, out var inner))
+            if (!Fields(item, out _))
             {
                 _declined = true;
-                return [];
+                return default;
             }
-
-            list.Add(inner);
         }
 
-        return list;
+        return new Items(value);
     }
 
-    private static string? Str(Dictionary<string, JsonElement> fields, string name)
+    private static string? Str(ObjectFields fields, string name)
     {
-        if (!fields.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        if (!fields.TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
         {
             return null;
         }
@@ -205,70 +242,64 @@ public static class StoredResourceReader
 
     private static class Reading
     {
-        public static ITimelineRecord? Project(string type, SourceRef source, Dictionary<string, JsonElement> f)
+        public static ITimelineRecord? Project(string type, SourceRef source, ObjectFields f)
         {
-            // A field reader that declines sets the flag and returns null; the caller then drops the record.
+            // A field reader that declines sets the flag and returns null; the caller then drops the record. Every field
+            // is read in the same cases as before the reads went loop by loop (a period's start only for a located
+            // entry, say), so what declines is unchanged.
             ITimelineRecord? record = type switch
             {
-                "Patient" => new PatientRecord(source, ClinicalTime.Parse((Str(f, "birthDate"))), (Str(f, "gender"))),
+                "Patient" => new PatientRecord(source, ClinicalTime.Parse(Str(f, "birthDate")), Str(f, "gender")),
                 "Procedure" => new ProcedureRecord
                 {
                     Ref = source,
-                    Patient = (Ref(f, "subject")),
-                    Status = (Str(f, "status")) ?? "unknown",
-                    Code = (Concept(f, "code")),
-                    Category = (Concept(f, "category")),
-                    Start = (Str(f, "performedDateTime")) is { } dt ? ClinicalTime.Parse(dt)
-                        : (Obj(f, "performedPeriod")) is { } period ? ClinicalTime.Parse((Str(period, "start")))
+                    Patient = Ref(f, "subject"),
+                    Status = Str(f, "status") ?? "unknown",
+                    Code = Concept(f, "code"),
+                    Category = Concept(f, "category"),
+                    Start = Str(f, "performedDateTime") is { } dt ? ClinicalTime.Parse(dt)
+                        : Obj(f, "performedPeriod") is { } period ? ClinicalTime.Parse(Str(period, "start"))
                         : null,
-                    End = (Obj(f, "performedPeriod")) is { } p2 && (Str(p2, "end")) is { } end ? ClinicalTime.Parse(end) : null,
-                    PartOf = (Refs(f, "partOf")),
-                    Encounter = (Ref(f, "encounter")),
-                    Location = (Ref(f, "location")),
-                    PerformerOrganizations = (Objs(f, "performer").Select(x => Ref(x, "onBehalfOf")).OfType<ResourceKey>().ToList()),
-                    BasedOn = (Refs(f, "basedOn")),
-                    ReasonCodes = (Concepts(f, "reasonCode")),
-                    ReasonReferences = (Refs(f, "reasonReference")),
+                    End = Obj(f, "performedPeriod") is { } p2 && Str(p2, "end") is { } end ? ClinicalTime.Parse(end) : null,
+                    PartOf = Refs(f, "partOf"),
+                    Encounter = Ref(f, "encounter"),
+                    Location = Ref(f, "location"),
+                    PerformerOrganizations = PerformerOrganizations(f),
+                    BasedOn = Refs(f, "basedOn"),
+                    ReasonCodes = Concepts(f, "reasonCode"),
+                    ReasonReferences = Refs(f, "reasonReference"),
                 },
                 "Encounter" => new EncounterRecord
                 {
                     Ref = source,
-                    Patient = (Ref(f, "subject")),
-                    Status = (Str(f, "status")) ?? "unknown",
-                    Locations = (Objs(f, "location")
-                        .Select(l => (Key: Ref(l, "location"), Period: Obj(l, "period")))
-                        .Where(l => l.Key is not null)
-                        .Select(l => new EncounterLocation(l.Key!.Value, ClinicalTime.Parse(l.Period is { } p ? Str(p, "start") : null), ClinicalTime.Parse(l.Period is { } q ? Str(q, "end") : null)))
-                        .ToList()),
-                    ServiceType = (Concept(f, "serviceType")),
-                    ServiceProvider = (Ref(f, "serviceProvider")),
-                    Diagnoses = (Objs(f, "diagnosis")
-                        .Select(d => (Key: Ref(d, "condition"), Rank: Int(d, "rank")))
-                        .Where(d => d.Key is not null)
-                        .Select(d => new EncounterDiagnosis(d.Key!.Value, d.Rank))
-                        .ToList()),
+                    Patient = Ref(f, "subject"),
+                    Status = Str(f, "status") ?? "unknown",
+                    Locations = Locations(f),
+                    ServiceType = Concept(f, "serviceType"),
+                    ServiceProvider = Ref(f, "serviceProvider"),
+                    Diagnoses = Diagnoses(f),
                 },
                 "Condition" => new ConditionRecord(
                     source,
-                    (Ref(f, "subject")),
-                    (Concept(f, "code")),
-                    (Obj(f, "verificationStatus")) is { } vs ? (Objs(vs, "coding").FirstOrDefault() is { } first ? Str(first, "code") : null) : null),
-                "Location" => new LocationRecord(source, (Concepts(f, "type"))),
-                "Organization" => new OrganizationRecord(source, (Concepts(f, "type"))),
+                    Ref(f, "subject"),
+                    Concept(f, "code"),
+                    Obj(f, "verificationStatus") is { } vs ? FirstCode(vs) : null),
+                "Location" => new LocationRecord(source, Concepts(f, "type")),
+                "Organization" => new OrganizationRecord(source, Concepts(f, "type")),
                 "ServiceRequest" => new ServiceRequestRecord(
-                    source, (Ref(f, "subject")), (Str(f, "status")) ?? "unknown", (Str(f, "intent")) ?? "unknown", ClinicalTime.Parse((Str(f, "authoredOn")))),
+                    source, Ref(f, "subject"), Str(f, "status") ?? "unknown", Str(f, "intent") ?? "unknown", ClinicalTime.Parse(Str(f, "authoredOn"))),
                 "Observation" => new ObservationRecord
                 {
                     Ref = source,
-                    Patient = (Ref(f, "subject")),
-                    Status = (Str(f, "status")) ?? "unknown",
-                    Code = (Concept(f, "code")),
-                    Effective = (Str(f, "effectiveDateTime")) is { } edt ? ClinicalTime.Parse(edt)
-                        : (Str(f, "effectiveInstant")) is { } instant ? ClinicalTime.Parse(Hl7.Fhir.ElementModel.Types.DateTime.Parse(instant).ToDateTimeOffset(TimeSpan.Zero).ToString("o", CultureInfo.InvariantCulture))
-                        : (Obj(f, "effectivePeriod")) is { } ep ? ClinicalTime.Parse((Str(ep, "start")))
+                    Patient = Ref(f, "subject"),
+                    Status = Str(f, "status") ?? "unknown",
+                    Code = Concept(f, "code"),
+                    Effective = Str(f, "effectiveDateTime") is { } edt ? ClinicalTime.Parse(edt)
+                        : Str(f, "effectiveInstant") is { } instant ? ClinicalTime.Parse(Hl7.Fhir.ElementModel.Types.DateTime.Parse(instant).ToDateTimeOffset(TimeSpan.Zero).ToString("o", CultureInfo.InvariantCulture))
+                        : Obj(f, "effectivePeriod") is { } ep ? ClinicalTime.Parse(Str(ep, "start"))
                         : null,
-                    Value = (Obj(f, "valueQuantity")) is { } q && (Dec(q, "value")) is { } value
-                        ? new QuantityValue(value, (Str(q, "unit")), (Str(q, "system")), (Str(q, "code")))
+                    Value = Obj(f, "valueQuantity") is { } q && Dec(q, "value") is { } value
+                        ? new QuantityValue(value, Str(q, "unit"), Str(q, "system"), Str(q, "code"))
                         : null,
                 },
                 _ => null,
@@ -276,28 +307,123 @@ public static class StoredResourceReader
             return record;
         }
 
-        private static ResourceKey? Ref(Dictionary<string, JsonElement> f, string name) =>
-            Obj(f, name) is { } reference ? ResourceKey.Parse(Str(reference, "reference")) : null;
-
-        private static List<ResourceKey> Refs(Dictionary<string, JsonElement> f, string name) =>
-            [.. Objs(f, name).Select(r => ResourceKey.Parse(Str(r, "reference"))).OfType<ResourceKey>()];
-
-        private static CodedConcept Concept(Dictionary<string, JsonElement> f, string name) =>
-            Obj(f, name) is { } concept ? Concept(concept) : CodedConcept.None;
-
-        private static List<CodedConcept> Concepts(Dictionary<string, JsonElement> f, string name) => [.. Objs(f, name).Select(Concept)];
-
-        private static CodedConcept Concept(Dictionary<string, JsonElement> concept)
+        private static List<ResourceKey> PerformerOrganizations(ObjectFields f)
         {
-            var codings = Objs(concept, "coding").ToList();
-            return codings.Count == 0
-                ? CodedConcept.None
-                : new CodedConcept([.. codings.Select(c => (System: Str(c, "system"), Code: Str(c, "code"))).Where(c => !string.IsNullOrWhiteSpace(c.Code)).Select(c => new SourceCoding(c.System, c.Code!))]);
+            var keys = new List<ResourceKey>();
+            foreach (var performer in Objs(f, "performer"))
+            {
+                if (Ref(performer, "onBehalfOf") is { } key)
+                {
+                    keys.Add(key);
+                }
+            }
+
+            return keys;
         }
 
-        private static int? Int(Dictionary<string, JsonElement> f, string name)
+        private static List<EncounterLocation> Locations(ObjectFields f)
         {
-            if (!f.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            var locations = new List<EncounterLocation>();
+            foreach (var entry in Objs(f, "location"))
+            {
+                // The period is checked for every entry, its start and end read only for a located one.
+                var key = Ref(entry, "location");
+                var period = Obj(entry, "period");
+                if (key is { } location)
+                {
+                    var start = ClinicalTime.Parse(period is { } p ? Str(p, "start") : null);
+                    var end = ClinicalTime.Parse(period is { } q ? Str(q, "end") : null);
+                    locations.Add(new EncounterLocation(location, start, end));
+                }
+            }
+
+            return locations;
+        }
+
+        private static List<EncounterDiagnosis> Diagnoses(ObjectFields f)
+        {
+            var diagnoses = new List<EncounterDiagnosis>();
+            foreach (var diagnosis in Objs(f, "diagnosis"))
+            {
+                var key = Ref(diagnosis, "condition");
+                var rank = Int(diagnosis, "rank");
+                if (key is { } condition)
+                {
+                    diagnoses.Add(new EncounterDiagnosis(condition, rank));
+                }
+            }
+
+            return diagnoses;
+        }
+
+        // The first coding's code; every coding must still be an object.
+        private static string? FirstCode(ObjectFields concept)
+        {
+            foreach (var coding in Objs(concept, "coding"))
+            {
+                return Str(coding, "code");
+            }
+
+            return null;
+        }
+
+        private static ResourceKey? Ref(ObjectFields f, string name) =>
+            Obj(f, name) is { } reference ? ResourceKey.Parse(Str(reference, "reference")) : null;
+
+        private static List<ResourceKey> Refs(ObjectFields f, string name)
+        {
+            var keys = new List<ResourceKey>();
+            foreach (var reference in Objs(f, name))
+            {
+                if (ResourceKey.Parse(Str(reference, "reference")) is { } key)
+                {
+                    keys.Add(key);
+                }
+            }
+
+            return keys;
+        }
+
+        private static CodedConcept Concept(ObjectFields f, string name) =>
+            Obj(f, name) is { } concept ? Concept(concept) : CodedConcept.None;
+
+        private static List<CodedConcept> Concepts(ObjectFields f, string name)
+        {
+            var concepts = new List<CodedConcept>();
+            foreach (var concept in Objs(f, name))
+            {
+                concepts.Add(Concept(concept));
+            }
+
+            return concepts;
+        }
+
+        private static CodedConcept Concept(ObjectFields concept)
+        {
+            // No coding at all is the shared empty concept; codings without a code give a concept of none.
+            var codings = Objs(concept, "coding");
+            if (codings.IsEmpty)
+            {
+                return CodedConcept.None;
+            }
+
+            var kept = new List<SourceCoding>();
+            foreach (var coding in codings)
+            {
+                var system = Str(coding, "system");
+                var code = Str(coding, "code");
+                if (!string.IsNullOrWhiteSpace(code))
+                {
+                    kept.Add(new SourceCoding(system, code));
+                }
+            }
+
+            return new CodedConcept(kept);
+        }
+
+        private static int? Int(ObjectFields f, string name)
+        {
+            if (!f.TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
             {
                 return null;
             }
@@ -311,20 +437,48 @@ public static class StoredResourceReader
             return n;
         }
 
-        private static decimal? Dec(Dictionary<string, JsonElement> f, string name)
+        private static decimal? Dec(ObjectFields f, string name)
         {
-            if (!f.TryGetValue(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            if (!f.TryGet(name, out var value) || value.ValueKind == JsonValueKind.Null)
             {
                 return null;
             }
 
-            if (value.ValueKind != JsonValueKind.Number || value.GetRawText().AsSpan().IndexOfAny('e', 'E') >= 0 || !value.TryGetDecimal(out var d))
+            if (value.ValueKind != JsonValueKind.Number || JsonMarshal.GetRawUtf8Value(value).IndexOfAny((byte)'e', (byte)'E') >= 0 || !value.TryGetDecimal(out var d))
             {
                 _declined = true;
                 return null;
             }
 
             return d;
+        }
+    }
+
+    /// <summary>
+    /// A JSON object whose property names were found distinct (<see cref="Fields(JsonElement, out ObjectFields)"/>): a name
+    /// is looked up in the parsed document itself, so reading a resource builds no dictionary per object.
+    /// </summary>
+    private readonly struct ObjectFields(JsonElement element)
+    {
+        public bool TryGet(string name, out JsonElement value) => element.TryGetProperty(name, out value);
+    }
+
+    /// <summary>The items of a JSON array, each found an object with distinct names by <see cref="Objs"/>; default is none.</summary>
+    private readonly struct Items(JsonElement array)
+    {
+        private readonly bool _present = true;
+
+        public bool IsEmpty => !_present || array.GetArrayLength() == 0;
+
+        public Enumerator GetEnumerator() => new(_present ? array.EnumerateArray() : default, _present);
+
+        public struct Enumerator(JsonElement.ArrayEnumerator items, bool present)
+        {
+            private JsonElement.ArrayEnumerator _items = items;
+
+            public readonly ObjectFields Current => new(_items.Current);
+
+            public bool MoveNext() => present && _items.MoveNext();
         }
     }
 }

@@ -74,17 +74,14 @@ public sealed partial class SqliteStateStore : IStateStore
         var dirty = new HashSet<string>(StringComparer.Ordinal);
         var sharedChanged = false;
 
-        await using var read = Command(connection, tx, "SELECT version_id, last_updated FROM resources WHERE source = $s AND type = $t AND id = $i;");
+        await using var read = Command(connection, tx, "SELECT version_id, last_updated FROM resources WHERE source = $s AND type = $t AND id = $i;", "$s", "$t", "$i");
         await using var write = Command(connection, tx, """
             INSERT INTO resources (source, type, id, version_id, last_updated, patient, json) VALUES ($s, $t, $i, $v, $u, $p, $j)
             ON CONFLICT (source, type, id) DO UPDATE SET version_id = $v, last_updated = $u, patient = $p, json = $j;
-            """);
+            """, "$s", "$t", "$i", "$v", "$u", "$p", "$j");
         foreach (var r in batch.Resources)
         {
-            read.Parameters.Clear();
-            read.Parameters.AddWithValue("$s", source);
-            read.Parameters.AddWithValue("$t", r.Type);
-            read.Parameters.AddWithValue("$i", r.Id);
+            Set(read, source, r.Type, r.Id);
             SourceRef? held = null;
             await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
             {
@@ -102,14 +99,7 @@ public sealed partial class SqliteStateStore : IStateStore
                 continue;
             }
 
-            write.Parameters.Clear();
-            write.Parameters.AddWithValue("$s", source);
-            write.Parameters.AddWithValue("$t", r.Type);
-            write.Parameters.AddWithValue("$i", r.Id);
-            write.Parameters.AddWithValue("$v", (object?)r.VersionId ?? DBNull.Value);
-            write.Parameters.AddWithValue("$u", (object?)FormatTime(r.LastUpdated) ?? DBNull.Value);
-            write.Parameters.AddWithValue("$p", (object?)r.Patient ?? DBNull.Value);
-            write.Parameters.AddWithValue("$j", r.Json);
+            Set(write, source, r.Type, r.Id, r.VersionId, FormatTime(r.LastUpdated), r.Patient, r.Json);
             await write.ExecuteNonQueryAsync(cancellationToken);
             stored++;
             if (r.Patient is not null)
@@ -124,15 +114,12 @@ public sealed partial class SqliteStateStore : IStateStore
 
         // The same bad input met again (its file changed and was read again) is recorded once.
         await using (var quarantine = Command(connection, tx,
-            "INSERT INTO quarantine (source, origin, resource_type, reason) SELECT $s, $o, $t, $r WHERE NOT EXISTS (SELECT 1 FROM quarantine WHERE source = $s AND origin = $o AND reason = $r);"))
+            "INSERT INTO quarantine (source, origin, resource_type, reason) SELECT $s, $o, $t, $r WHERE NOT EXISTS (SELECT 1 FROM quarantine WHERE source = $s AND origin = $o AND reason = $r);",
+            "$s", "$o", "$t", "$r"))
         {
             foreach (var q in batch.Quarantined)
             {
-                quarantine.Parameters.Clear();
-                quarantine.Parameters.AddWithValue("$s", source);
-                quarantine.Parameters.AddWithValue("$o", q.Origin);
-                quarantine.Parameters.AddWithValue("$t", (object?)q.ResourceType ?? DBNull.Value);
-                quarantine.Parameters.AddWithValue("$r", q.Reason);
+                Set(quarantine, source, q.Origin, q.ResourceType, q.Reason);
                 await quarantine.ExecuteNonQueryAsync(cancellationToken);
             }
         }
@@ -152,13 +139,11 @@ public sealed partial class SqliteStateStore : IStateStore
         await using (var mark = Command(connection, tx, """
             INSERT INTO dirty (source, patient, generation) VALUES ($s, $p, 1)
             ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;
-            """))
+            """, "$s", "$p"))
         {
             foreach (var patient in dirty)
             {
-                mark.Parameters.Clear();
-                mark.Parameters.AddWithValue("$s", source);
-                mark.Parameters.AddWithValue("$p", patient);
+                Set(mark, source, patient);
                 await mark.ExecuteNonQueryAsync(cancellationToken);
             }
         }
@@ -266,49 +251,49 @@ public sealed partial class SqliteStateStore : IStateStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
 
-        // Each statement is prepared once for the whole batch; parameters are rebound per row.
-        await using var delete = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p; DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;");
-        await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);");
-        await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by) VALUES ($s, $p, $k, $b, $t, $c);");
-        await using var logInsert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);");
-        await using var detection = Command(connection, tx, "INSERT INTO detections (source, patient, json) VALUES ($s, $p, $j);");
-        await using var clear = Command(connection, tx, "DELETE FROM dirty WHERE source = $s AND patient = $p AND generation = $g;");
+        // Each statement is prepared once for the whole batch with its parameters; each row only sets their values.
+        await using var delete = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p; DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;", "$s", "$p");
+        await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);", "$s", "$p", "$k", "$sk", "$h", "$j", "$o");
+        await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by) VALUES ($s, $p, $k, $b, $t, $c);", "$s", "$p", "$k", "$b", "$t", "$c");
+        await using var logInsert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);", "$s", "$p", "$e", "$r");
+        await using var detection = Command(connection, tx, "INSERT INTO detections (source, patient, json) VALUES ($s, $p, $j);", "$s", "$p", "$j");
+        await using var clear = Command(connection, tx, "DELETE FROM dirty WHERE source = $s AND patient = $p AND generation = $g;", "$s", "$p", "$g");
         var now = FormatTime(_clock.GetUtcNow())!;
         foreach (var commit in commits)
         {
             var patient = commit.Patient;
-            Bind(delete, ("$s", source), ("$p", patient));
+            Set(delete, source, patient);
             await delete.ExecuteNonQueryAsync(cancellationToken);
 
             foreach (var record in commit.Projection)
             {
-                Bind(insert, ("$s", source), ("$p", patient), ("$k", record.RecordKey), ("$sk", record.SubjectKey), ("$h", record.Hash), ("$j", record.Json), ("$o", FormatTime(record.OpenUntil)));
+                Set(insert, source, patient, record.RecordKey, record.SubjectKey, record.Hash, record.Json, FormatTime(record.OpenUntil));
                 await insert.ExecuteNonQueryAsync(cancellationToken);
             }
 
             foreach (var (subjectKey, bundle, checkedBy) in commit.ChangeSets)
             {
-                Bind(enqueue, ("$s", source), ("$p", patient), ("$k", subjectKey), ("$b", bundle), ("$t", now), ("$c", checkedBy));
+                Set(enqueue, source, patient, subjectKey, bundle, now, checkedBy);
                 await enqueue.ExecuteNonQueryAsync(cancellationToken);
             }
 
             // recorded_at (migration 3): when the decision was made, for the admin surface's time filter.
             foreach (var entry in commit.Log)
             {
-                Bind(logInsert, ("$s", source), ("$p", patient), ("$e", JsonSerializer.Serialize(entry, LogJson)), ("$r", now));
+                Set(logInsert, source, patient, JsonSerializer.Serialize(entry, LogJson), now);
                 await logInsert.ExecuteNonQueryAsync(cancellationToken);
             }
 
             if (commit.Detection is { } json)
             {
-                Bind(detection, ("$s", source), ("$p", patient), ("$j", json));
+                Set(detection, source, patient, json);
                 await detection.ExecuteNonQueryAsync(cancellationToken);
             }
 
             if (commit.Generation is { } g)
             {
                 // Only if nothing arrived for this patient since we read them: otherwise they stay dirty for the next pass.
-                Bind(clear, ("$s", source), ("$p", patient), ("$g", g));
+                Set(clear, source, patient, g);
                 await clear.ExecuteNonQueryAsync(cancellationToken);
             }
         }
@@ -556,14 +541,10 @@ public sealed partial class SqliteStateStore : IStateStore
     private static async Task InsertLogAsync(SqliteConnection connection, SqliteTransaction tx, string source, string? patient, IReadOnlyList<MappingLogEntry> log, string recordedAt, CancellationToken cancellationToken)
     {
         // recorded_at (migration 3): when the decision was made, for the admin surface's time filter.
-        await using var insert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);");
+        await using var insert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);", "$s", "$p", "$e", "$r");
         foreach (var entry in log)
         {
-            insert.Parameters.Clear();
-            insert.Parameters.AddWithValue("$s", source);
-            insert.Parameters.AddWithValue("$p", (object?)patient ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$e", JsonSerializer.Serialize(entry, LogJson));
-            insert.Parameters.AddWithValue("$r", recordedAt);
+            Set(insert, source, patient, JsonSerializer.Serialize(entry, LogJson), recordedAt);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
     }
@@ -571,23 +552,39 @@ public sealed partial class SqliteStateStore : IStateStore
     private static async Task UpsertPairsAsync(SqliteConnection connection, SqliteTransaction tx, string table, string keyColumn, string valueColumn, string source, IReadOnlyDictionary<string, string> pairs, CancellationToken cancellationToken)
     {
         await using var upsert = Command(connection, tx,
-            $"INSERT INTO {table} (source, {keyColumn}, {valueColumn}) VALUES ($s, $k, $v) ON CONFLICT (source, {keyColumn}) DO UPDATE SET {valueColumn} = $v;");
+            $"INSERT INTO {table} (source, {keyColumn}, {valueColumn}) VALUES ($s, $k, $v) ON CONFLICT (source, {keyColumn}) DO UPDATE SET {valueColumn} = $v;",
+            "$s", "$k", "$v");
         foreach (var (key, value) in pairs)
         {
-            upsert.Parameters.Clear();
-            upsert.Parameters.AddWithValue("$s", source);
-            upsert.Parameters.AddWithValue("$k", key);
-            upsert.Parameters.AddWithValue("$v", value);
+            Set(upsert, source, key, value);
             await upsert.ExecuteNonQueryAsync(cancellationToken);
         }
     }
 
-    private static void Bind(SqliteCommand command, params ReadOnlySpan<(string Name, object? Value)> values)
+    // A statement run row after row keeps its parameters: a row sets their values (Set) instead of adding new ones.
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction tx, string sql, params ReadOnlySpan<string> parameters)
     {
-        command.Parameters.Clear();
-        foreach (var (name, value) in values)
+        var command = Command(connection, tx, sql);
+        foreach (var name in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+        }
+
+        return command;
+    }
+
+    // One row's values, in the order the command's parameters were named; null is stored as NULL.
+    private static void Set(SqliteCommand command, params ReadOnlySpan<object?> values)
+    {
+        var parameters = command.Parameters;
+        if (values.Length != parameters.Count)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{values.Length} values for {parameters.Count} parameters"), nameof(values));
+        }
+
+        for (var i = 0; i < values.Length; i++)
+        {
+            parameters[i].Value = values[i] ?? DBNull.Value;
         }
     }
 
