@@ -1,8 +1,6 @@
-using System.Text.Json.Nodes;
 using FhirBridge.Conformance;
 using Hl7.Fhir.FhirPath;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using Hl7.FhirPath;
 using Hl7.FhirPath.Expressions;
 
@@ -35,31 +33,12 @@ public class FastInvariantTests
             },
         };
 
-        var deserializer = new FhirJsonDeserializer(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
         var copies = 0;
-        foreach (var line in File.ReadLines(Path.Combine(ValidatorReferenceTests.Fixtures, "registry-resources.ndjson")))
+        foreach (var (label, _, resource) in ValidatorReferenceTests.MutatedResources())
         {
-            var original = JsonNode.Parse(line)!;
-            foreach (var (name, copy) in ValidatorReferenceTests.Mutations(original).Prepend(("original", original)))
-            {
-                current = $"{(string?)original["resourceType"]} {name}";
-                Resource resource;
-                try
-                {
-                    resource = deserializer.DeserializeResource(copy.ToJsonString());
-                }
-                catch (DeserializationFailedException e) when (e.PartialResult is Resource partial)
-                {
-                    resource = partial;
-                }
-                catch (Exception e) when (e is DeserializationFailedException or FormatException or System.Text.Json.JsonException)
-                {
-                    continue;
-                }
-
-                validator.Validate(resource);
-                copies++;
-            }
+            current = label;
+            validator.Validate(resource);
+            copies++;
         }
 
         Assert.True(copies > 5000, $"only {copies} copies checked");

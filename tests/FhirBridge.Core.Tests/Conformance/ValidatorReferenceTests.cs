@@ -86,6 +86,38 @@ public class ValidatorReferenceTests
         }
     }
 
+    /// <summary>
+    /// Every resource of the reference fixture, then each of its mutated copies, as Firely's recoverable reader gives
+    /// them (its partial result where reading failed part-way; a copy it cannot read at all is left out), labelled
+    /// with the resource type and the mutation ("original" for the resource itself).
+    /// </summary>
+    internal static IEnumerable<(string Label, bool IsOriginal, Resource Resource)> MutatedResources()
+    {
+        var deserializer = new FhirJsonDeserializer(new DeserializerSettings().UsingMode(DeserializationMode.Recoverable));
+        foreach (var line in File.ReadLines(Path.Combine(Fixtures, "registry-resources.ndjson")))
+        {
+            var original = JsonNode.Parse(line)!;
+            foreach (var (name, copy) in Mutations(original).Prepend(("original", original)))
+            {
+                Resource resource;
+                try
+                {
+                    resource = deserializer.DeserializeResource(copy.ToJsonString());
+                }
+                catch (DeserializationFailedException e) when (e.PartialResult is Resource partial)
+                {
+                    resource = partial;
+                }
+                catch (Exception e) when (e is DeserializationFailedException or FormatException or System.Text.Json.JsonException)
+                {
+                    continue;
+                }
+
+                yield return ($"{(string?)original["resourceType"]} {name}", name == "original", resource);
+            }
+        }
+    }
+
     /// <summary>Every copy, named by what it changed: one mutation per copy, in document order.</summary>
     internal static IEnumerable<(string Name, JsonNode Copy)> Mutations(JsonNode original)
     {

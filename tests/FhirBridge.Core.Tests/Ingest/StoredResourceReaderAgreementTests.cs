@@ -32,7 +32,7 @@ public class StoredResourceReaderAgreementTests
     [Fact]
     public void TryRead_SeededTextMutations_AgreeWithTheFirelyPath()
     {
-        var lines = SampleLines.Value;
+        var lines = SampleLines.Value.Concat(StoredResourceReaderTests.ShapeLines).ToList();
         var random = new Random(20260517);
         const string noise = "{}[]\":,0a\\ \u00e9-T+eE.n";
         var taken = 0;
