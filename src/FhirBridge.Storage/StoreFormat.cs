@@ -63,6 +63,9 @@ internal static class StoreFormat
             .ToDictionary(g => g.Key, g => g.First().Value);
         return [.. rows
             .Where(r => r.Key.StartsWith("ResearchSubject|", StringComparison.Ordinal) && r.Start is not null)
+
+            // Two patients hold a subject for a moment when its operation moved between them (docs/registry.md).
+            .DistinctBy(r => (r.Source, r.Subject))
             .Select(r => new SubjectSummary(r.Source, r.Subject, r.Arm ?? "unclassified", r.Start!, outcomes.GetValueOrDefault((r.Source, r.Subject))))
             .OrderBy(s => s.SourceName, StringComparer.Ordinal)
             .ThenBy(s => s.IndexStart, StringComparer.Ordinal)

@@ -11,6 +11,9 @@ public abstract class StateStoreTests : IAsyncLifetime
     private StoreDatabase _database = null!;
     private IStateStore _store = null!;
 
+    /// <summary>The database the tests run on.</summary>
+    protected StoreDatabase Database => _database;
+
     /// <summary>The empty database the tests run on.</summary>
     protected abstract StoreDatabase CreateDatabase();
 
@@ -23,6 +26,16 @@ public abstract class StateStoreTests : IAsyncLifetime
     }
 
     public async Task DisposeAsync() => await _database.DisposeAsync();
+
+    private static ProjectedRecord Record(string recordKey, string subjectKey) => new(recordKey, subjectKey, "h-" + recordKey, "{}", null);
+
+    private async Task RecomputeEveryDirtyPatientAsync()
+    {
+        foreach (var d in await _store.GetDirtyPatientsAsync(Source, 100, default))
+        {
+            await _store.CommitRecomputeAsync(Source, d.Patient, d.Generation, [], [], [], default);
+        }
+    }
 
     private static StoredResource Procedure(string id, string? version, string patient = "p1", string json = "{}") =>
         new("Procedure", id, version, null, patient, json);
@@ -195,6 +208,66 @@ public abstract class StateStoreTests : IAsyncLifetime
         await _store.CommitRecomputeAsync(Source, "p1", read.Generation, [], [], [], default);
 
         Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default));
+    }
+
+    [StoreFact]
+    public async Task Ingest_ResourceMovedToAnotherPatient_MarksBothPatientsDirty()
+    {
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1"), Procedure("op2", "1", "p2"), Procedure("op3", "1", "p3")] }, default);
+        await RecomputeEveryDirtyPatientAsync();
+
+        // A wrong-patient correction: op1's new version belongs to p2; within one batch, op3 moves twice.
+        var outcome = await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", "p2"), Procedure("op3", "2", "p4"), Procedure("op3", "3", "p5")] }, default);
+
+        Assert.Equal(["p1", "p2", "p3", "p4", "p5"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient).Order(StringComparer.Ordinal));
+        Assert.Equal(5, outcome.PatientsMarkedDirty);
+        Assert.Empty(await _store.GetPatientResourcesAsync(Source, "p1", default));
+        Assert.Equal(["op1", "op2"], (await _store.GetPatientResourcesAsync(Source, "p2", default)).Select(r => r.Id).Order(StringComparer.Ordinal));
+    }
+
+    [StoreFact]
+    public async Task CommitRecomputes_RecordsMovedToAPatientCommittedFirst_AreHandedOverAndThatPatientIsMarkedAgain()
+    {
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), Record("Patient|a", "s1")], [], [], default);
+        await _store.CommitRecomputeAsync(Source, "p2", null, [Record("ResearchSubject|s2", "s2"), Record("Patient|b", "s2")], [], [], default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1"), Procedure("op2", "1", "p2")] }, default);
+        var read = (await _store.GetDirtyPatientsAsync(Source, 10, default)).ToDictionary(d => d.Patient, d => d.Generation);
+
+        // Both judged from the state before: p2 now has subject s1, p1 no longer has it (and retracts it). p2 is
+        // committed first, in the same batch.
+        await _store.CommitRecomputesAsync(Source,
+        [
+            new RecomputeCommit("p2", read["p2"], [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), Record("ResearchSubject|s2", "s2"), Record("Patient|b", "s2")], [new("s1", "{\"add\":1}")], [], null),
+            new RecomputeCommit("p1", read["p1"], [Record("Patient|a", "s1")], [new("s1", "{\"retract\":1}")], [], null),
+        ], default);
+
+        // p2 loses the rows p1 retracted after p2 sent them, and is dirty again: its next recompute sends s1 once more,
+        // after the retraction. What p2 holds besides is kept.
+        Assert.Equal(["p2"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+        Assert.Equal(["Patient|b", "ResearchSubject|s2"], (await _store.GetProjectionAsync(Source, "p2", default)).Select(r => r.RecordKey));
+        Assert.Equal(["Patient|a"], (await _store.GetProjectionAsync(Source, "p1", default)).Select(r => r.RecordKey));
+        Assert.Equal(["{\"add\":1}", "{\"retract\":1}"], (await _store.GetPendingOutboxAsync(10, default)).Select(i => i.Bundle));
+
+        await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p2", Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default)).Generation, [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), Record("ResearchSubject|s2", "s2"), Record("Patient|b", "s2")], [new("s1", "{\"add\":2}")], [], null)], default);
+
+        Assert.Empty(await _store.GetDirtyPatientsAsync(Source, 10, default));
+        Assert.Equal(4, (await _store.GetProjectionAsync(Source, "p2", default)).Count);
+    }
+
+    [StoreFact]
+    public async Task CommitRecomputes_RecordsMovedFromAPatientCommittedFirst_NeedNoHandOver()
+    {
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1"), Record("Patient|a", "s1")], [], [], default);
+
+        await _store.CommitRecomputesAsync(Source,
+        [
+            new RecomputeCommit("p1", null, [Record("Patient|a", "s1")], [new("s1", "{\"retract\":1}")], [], null),
+            new RecomputeCommit("p2", null, [Record("ResearchSubject|s1", "s1"), Record("Patient|b", "s1")], [new("s1", "{\"add\":1}")], [], null),
+        ], default);
+
+        Assert.Empty(await _store.GetDirtyPatientsAsync(Source, 10, default));
+        Assert.Equal(["Patient|b", "ResearchSubject|s1"], (await _store.GetProjectionAsync(Source, "p2", default)).Select(r => r.RecordKey));
+        Assert.Equal(["{\"retract\":1}", "{\"add\":1}"], (await _store.GetPendingOutboxAsync(10, default)).Select(i => i.Bundle));
     }
 
     [StoreFact]

@@ -73,15 +73,18 @@ push_seconds=$(awk '/Run of source bench finished/ { f = 1 } f && /Registry push
 incremental_seconds=$(python3 -c "print(round($run_seconds + $push_seconds, 3))")
 
 reference=$("$benchmarks" parse-reference "$data")
+# What writing the registry alone costs the SDK: the change sets the backfill wrote, serialized (and parsed) by Firely.
+output=$("$benchmarks" output-reference "$run/registry" "$data")
 
 echo "backfill:    $(grep -E '^source|^registry' "$run/backfill.log" | tr '\n' ' ')" >&2
 echo "incremental: $(grep -E '^source' "$run/incremental.log" | tr '\n' ' ') (process ${incremental_process_seconds} s)" >&2
 echo "in service:  run ${run_seconds} s, push ${push_seconds} s" >&2
 echo "reference:   $reference" >&2
-python3 - "$patients" "$resources" "$seconds" "$peak_kb" "$incremental_seconds" "$incremental_process_seconds" "$reference" <<'PY'
+echo "output:      $output" >&2
+python3 - "$patients" "$resources" "$seconds" "$peak_kb" "$incremental_seconds" "$incremental_process_seconds" "$reference" "$output" <<'PY'
 import json, sys
-patients, resources, seconds, peak_kb, incremental, incremental_process, reference = sys.argv[1:]
-ref = json.loads(reference)
+patients, resources, seconds, peak_kb, incremental, incremental_process, reference, output = sys.argv[1:]
+ref, out_ref = json.loads(reference), json.loads(output)
 resources, seconds = int(resources), float(seconds)
 out = {
     "patients": int(patients), "resources": resources, "seconds": seconds,
@@ -94,6 +97,9 @@ out = {
     "incrementalShare": round(float(incremental) / seconds, 4),
     "ratioToFirelyParse": round(resources / seconds / ref["firelyParseResourcesPerSecond"], 3),
     "ratioToCeiling": round(resources / seconds / ref["ceilingResourcesPerSecond"], 4),
+    "firelyParseSeconds": ref["firelyParseSeconds"],
+    "outputToInputBytes": round(out_ref["outputBytes"] / out_ref["inputBytes"], 2),
+    "firelySerializeOutputSeconds": out_ref["firelySerializeOutputSeconds"],
 }
 print(json.dumps(out))
 PY

@@ -70,5 +70,15 @@ internal static class PostgresSchema
         """
         ALTER TABLE outbox ADD COLUMN checked_by text COLLATE "C";
         """,
+
+        // 4 (SQLite's 6): a projection row is the patient's: the same record key may be held by two patients for a
+        // while, when the hospital moves a resource from one patient to another (a wrong-patient correction). The
+        // commit of the patient who lost it hands it over (PostgresStateStore.CommitRecomputesAsync).
+        """
+        ALTER TABLE projection DROP CONSTRAINT projection_pkey;
+        ALTER TABLE projection ADD PRIMARY KEY (source, patient, record_key);
+        DROP INDEX projection_patient;
+        CREATE INDEX projection_record ON projection (source, record_key);
+        """,
     ];
 }

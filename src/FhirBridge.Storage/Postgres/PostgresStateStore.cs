@@ -88,6 +88,7 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         // The versions held for the batch's resources, in one round trip; then judged in batch order, each against
         // the one held or the one this batch stored before it, as SQLite's row-by-row reads do.
         var held = new Dictionary<(string Type, string Id), SourceRef>();
+        var heldPatients = new Dictionary<(string Type, string Id), string?>();
         if (batch.Resources.Count > 0)
         {
             var keys = batch.Resources.Select(r => (r.Type, r.Id)).Distinct().ToArray();
@@ -95,16 +96,17 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
                 connection,
                 tx,
                 """
-                SELECT r.type, r.id, r.version_id, r.last_updated
+                SELECT r.type, r.id, r.version_id, r.last_updated, r.patient
                 FROM resources r JOIN unnest($2::text[], $3::text[]) AS k (type, id) ON r.type = k.type AND r.id = k.id
                 WHERE r.source = $1;
                 """,
                 [Text(source), TextArray([.. keys.Select(k => k.Type)]), TextArray([.. keys.Select(k => k.Id)])],
-                r => new SourceRef(new ResourceKey(r.GetString(0), r.GetString(1)), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3))),
+                r => (Ref: new SourceRef(new ResourceKey(r.GetString(0), r.GetString(1)), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3))), Patient: r.IsDBNull(4) ? null : r.GetString(4)),
                 cancellationToken);
-            foreach (var row in rows)
+            foreach (var (row, patient) in rows)
             {
                 held[(row.Key.Type, row.Key.Id)] = row;
+                heldPatients[(row.Key.Type, row.Key.Id)] = patient;
             }
         }
 
@@ -133,6 +135,14 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
             {
                 sharedChanged = true;
             }
+
+            // A resource moved to another patient (a wrong-patient correction) changes the patient it left as well.
+            if (heldPatients.GetValueOrDefault((r.Type, r.Id)) is { } heldPatient && heldPatient != r.Patient)
+            {
+                dirty.Add(heldPatient);
+            }
+
+            heldPatients[(r.Type, r.Id)] = r.Patient;
         }
 
         if (sharedChanged)
@@ -298,6 +308,22 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         foreach (var commit in commits)
         {
             var patient = commit.Patient;
+
+            // First, the records this patient held and no longer has that another patient holds now (a resource moved
+            // between patients): both change sets were made from the state before, so this one's retraction is queued
+            // after the other's addition. The other patient loses those rows and is marked dirty, so their next
+            // recompute sends the records again, after the retraction.
+            write.BatchCommands.Add(Statement(
+                """
+                WITH taken AS (
+                    DELETE FROM projection AS other USING projection AS mine
+                    WHERE mine.source = $1 AND mine.patient = $2 AND NOT (mine.record_key = ANY($3))
+                        AND other.source = mine.source AND other.record_key = mine.record_key AND other.patient <> mine.patient
+                    RETURNING other.patient)
+                INSERT INTO dirty (source, patient, generation) SELECT DISTINCT $1, patient, 1 FROM taken
+                ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;
+                """,
+                Text(source), Text(patient), TextArray([.. commit.Projection.Select(r => r.RecordKey)])));
             write.BatchCommands.Add(Statement("DELETE FROM projection WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
             write.BatchCommands.Add(Statement("DELETE FROM mapping_log WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
             write.BatchCommands.Add(Statement("DELETE FROM detections WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));

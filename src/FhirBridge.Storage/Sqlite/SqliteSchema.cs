@@ -63,5 +63,22 @@ internal static class SqliteSchema
         """
         ALTER TABLE outbox ADD COLUMN checked_by TEXT;
         """,
+
+        // 6: a projection row is the patient's: the same record key may be held by two patients for a while, when the
+        // hospital moves a resource from one patient to another (a wrong-patient correction). The commit of the
+        // patient who lost it hands it over (SqliteStateStore.CommitRecomputesAsync). The table is rebuilt, as
+        // SQLite cannot change a primary key.
+        """
+        CREATE TABLE projection_of_patient (
+            source TEXT NOT NULL, patient TEXT NOT NULL, record_key TEXT NOT NULL, subject_key TEXT NOT NULL,
+            hash TEXT NOT NULL, json TEXT NOT NULL, open_until TEXT,
+            PRIMARY KEY (source, patient, record_key));
+        INSERT INTO projection_of_patient (source, patient, record_key, subject_key, hash, json, open_until)
+            SELECT source, patient, record_key, subject_key, hash, json, open_until FROM projection;
+        DROP TABLE projection;
+        ALTER TABLE projection_of_patient RENAME TO projection;
+        CREATE INDEX projection_record ON projection (source, record_key);
+        CREATE INDEX projection_open ON projection (source, open_until) WHERE open_until IS NOT NULL;
+        """,
     ];
 }

@@ -74,7 +74,7 @@ public sealed partial class SqliteStateStore : IStateStore
         var dirty = new HashSet<string>(StringComparer.Ordinal);
         var sharedChanged = false;
 
-        await using var read = Command(connection, tx, "SELECT version_id, last_updated FROM resources WHERE source = $s AND type = $t AND id = $i;", "$s", "$t", "$i");
+        await using var read = Command(connection, tx, "SELECT version_id, last_updated, patient FROM resources WHERE source = $s AND type = $t AND id = $i;", "$s", "$t", "$i");
         await using var write = Command(connection, tx, """
             INSERT INTO resources (source, type, id, version_id, last_updated, patient, json) VALUES ($s, $t, $i, $v, $u, $p, $j)
             ON CONFLICT (source, type, id) DO UPDATE SET version_id = $v, last_updated = $u, patient = $p, json = $j;
@@ -83,11 +83,13 @@ public sealed partial class SqliteStateStore : IStateStore
         {
             Set(read, source, r.Type, r.Id);
             SourceRef? held = null;
+            string? heldPatient = null;
             await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
             {
                 if (await reader.ReadAsync(cancellationToken))
                 {
                     held = new SourceRef(new ResourceKey(r.Type, r.Id), reader.IsDBNull(0) ? null : reader.GetString(0), ParseTime(reader.IsDBNull(1) ? null : reader.GetString(1)));
+                    heldPatient = reader.IsDBNull(2) ? null : reader.GetString(2);
                 }
             }
 
@@ -109,6 +111,12 @@ public sealed partial class SqliteStateStore : IStateStore
             else if (SharedTypes.Contains(r.Type))
             {
                 sharedChanged = true;
+            }
+
+            // A resource moved to another patient (a wrong-patient correction) changes the patient it left as well.
+            if (heldPatient is not null && heldPatient != r.Patient)
+            {
+                dirty.Add(heldPatient);
             }
         }
 
@@ -252,6 +260,23 @@ public sealed partial class SqliteStateStore : IStateStore
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
 
         // Each statement is prepared once for the whole batch with its parameters; each row only sets their values.
+        // First, the records this patient held and no longer has that another patient holds now (a resource moved
+        // between patients): both change sets were made from the state before, so this one's retraction is queued
+        // after the other's addition. The other patient loses those rows and is marked dirty, so their next
+        // recompute sends the records again, after the retraction.
+        await using var handOver = Command(
+            connection,
+            tx,
+            """
+            INSERT INTO dirty (source, patient, generation)
+                SELECT DISTINCT other.source, other.patient, 1 FROM projection AS mine
+                JOIN projection AS other ON other.source = mine.source AND other.record_key = mine.record_key AND other.patient <> mine.patient
+                WHERE mine.source = $s AND mine.patient = $p AND mine.record_key NOT IN (SELECT value FROM json_each($keys))
+            ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;
+            DELETE FROM projection WHERE source = $s AND patient <> $p AND record_key IN (
+                SELECT record_key FROM projection WHERE source = $s AND patient = $p AND record_key NOT IN (SELECT value FROM json_each($keys)));
+            """,
+            "$s", "$p", "$keys");
         await using var delete = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p; DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;", "$s", "$p");
         await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);", "$s", "$p", "$k", "$sk", "$h", "$j", "$o");
         await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by) VALUES ($s, $p, $k, $b, $t, $c);", "$s", "$p", "$k", "$b", "$t", "$c");
@@ -262,6 +287,8 @@ public sealed partial class SqliteStateStore : IStateStore
         foreach (var commit in commits)
         {
             var patient = commit.Patient;
+            Set(handOver, source, patient, JsonSerializer.Serialize(commit.Projection.Select(r => r.RecordKey)));
+            await handOver.ExecuteNonQueryAsync(cancellationToken);
             Set(delete, source, patient);
             await delete.ExecuteNonQueryAsync(cancellationToken);
 

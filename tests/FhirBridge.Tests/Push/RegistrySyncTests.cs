@@ -214,6 +214,43 @@ public sealed partial class RegistrySyncTests : IAsyncLifetime
         Assert.Equal(["return-retracted", "subject-retracted"], nullified);
     }
 
+    [Fact]
+    public async System.Threading.Tasks.Task Reassigned_IndexOperationMovedToAnotherPatient_TheRegistryFollowsItAndRunsGoOn()
+    {
+        var config = Config();
+        RunOnce(config, "first.json");
+        var first = Subjects("first.json");
+        static string PatientOf(JsonElement subject) => subject.GetProperty("patient").GetString()!;
+        static string IndexOf(JsonElement subject) => subject.GetProperty("index").GetString()!["Procedure/".Length..];
+
+        // The hospital corrects a wrong-patient entry: an index operation of a patient who has another subject is
+        // moved to a patient who has a subject of their own (a new version of the Procedure, another subject).
+        var moved = first.First(s => first.Count(o => PatientOf(o) == PatientOf(s)) > 1);
+        var from = PatientOf(moved);
+        var to = first.Select(PatientOf).First(p => p != from);
+        await ReassignAsync(IndexOf(moved), to);
+        RunOnce(config, "second.json");
+
+        // The registry holds what the data now supports, each record once: the subject belongs to the new patient.
+        var second = Subjects("second.json");
+        var contents = await RegistryContentsAsync();
+        AssertHolds(contents, second);
+        var now = Assert.Single(second, s => IndexOf(s) == IndexOf(moved));
+        Assert.Equal(to, PatientOf(now));
+        var pseudonyms = new Pseudonymizer(Key);
+        var subjectId = pseudonyms.Hash("research-subject", "NCT05995327", "hospital", IndexOf(moved));
+        var subject = (ResearchSubject)Assert.Single(contents["ResearchSubject"], r => IdentifierOf(r) == subjectId);
+        Assert.NotEqual(ResearchSubject.ResearchSubjectStatus.Withdrawn, subject.Status);
+        Patient RecordOf(string patient) =>
+            (Patient)Assert.Single(contents["Patient"], p => IdentifierOf(p) == pseudonyms.Patient("hospital", patient["Patient/".Length..]));
+        Assert.Equal($"Patient/{RecordOf(to).Id}", subject.Individual.Reference);
+        static IEnumerable<string?> SubjectsListed(Patient record) =>
+            record.Extension.Where(e => e.Url == RegistryModel.ResearchSubjectExtension).Select(e => (e.Value as ResourceReference)?.Identifier?.Value);
+        Assert.Contains(subjectId, SubjectsListed(RecordOf(to)));
+        Assert.DoesNotContain(subjectId, SubjectsListed(RecordOf(from)));
+        Assert.Contains("registry   0 change sets", RunOnce(config).Stdout, StringComparison.Ordinal);
+    }
+
     [InProcessRegistryFact]
     public async System.Threading.Tasks.Task KilledBetweenSendingAndRecordingTheAnswer_RestartLeavesNoDuplicate()
     {
@@ -289,6 +326,14 @@ public sealed partial class RegistrySyncTests : IAsyncLifetime
         Assert.True(replay.ExitCode == 0, replay.Stdout + replay.Stderr);
         Assert.Contains("0 dead letters, 0 pending", RunOnce(config).Stdout, StringComparison.Ordinal);
         AssertHolds(await RegistryContentsAsync(), subjects);
+    }
+
+    private async System.Threading.Tasks.Task ReassignAsync(string id, string patient)
+    {
+        var line = File.ReadLines(Path.Combine(Sample, "Procedure.ndjson")).Last(l => l.Contains($"\"id\":\"{id}\"", StringComparison.Ordinal));
+        var procedure = new FhirJsonDeserializer().Deserialize<Procedure>(line);
+        procedure.Subject = new ResourceReference(patient);
+        await _hospital.PutAsync(procedure);
     }
 
     private async System.Threading.Tasks.Task WithdrawAsync(string id)
