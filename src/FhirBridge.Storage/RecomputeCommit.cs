@@ -19,4 +19,12 @@ public sealed record RecomputeCommit(
     IReadOnlyList<ProjectedRecord> Projection,
     IReadOnlyList<QueuedChangeSet> ChangeSets,
     IReadOnlyList<MappingLogEntry> Log,
-    string? Detection);
+    string? Detection)
+{
+    /// <summary>
+    /// The projection is exactly the one the recompute read (the same records, hashes, subjects and windows), so the
+    /// store keeps the rows it holds instead of writing them again: most recomputes of an incremental run change
+    /// nothing, and the projection's rows are most of what a commit writes.
+    /// </summary>
+    public bool ProjectionUnchanged { get; init; }
+}

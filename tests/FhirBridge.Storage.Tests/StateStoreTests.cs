@@ -319,6 +319,22 @@ public abstract class StateStoreTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task CommitRecomputes_ProjectionUnchanged_KeepsTheRowsHeldAndReplacesTheRest()
+    {
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1"), Record("Patient|a", "s1")], [], [new MappingLogEntry("Procedure/op1", Decision.Index, "r", "first")], default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", "p1")] }, default);
+        var read = Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default));
+
+        // The commit names no records: with the projection unchanged, the store does not read them either.
+        await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", read.Generation, [], [], [new MappingLogEntry("Procedure/op1", Decision.Index, "r", "second")], "{}") { ProjectionUnchanged = true }], default);
+
+        Assert.Equal(["Patient|a", "ResearchSubject|s1"], (await _store.GetProjectionAsync(Source, "p1", default)).Select(r => r.RecordKey));
+        Assert.Empty(await _store.GetDirtyPatientsAsync(Source, 10, default));
+        var log = await _store.QueryMappingLogAsync(new MappingLogQuery(), default);
+        Assert.Equal("second", Assert.Single(log.Records).Entry.Reason);
+    }
+
+    [StoreFact]
     public async Task ClosedWindows_OpenUntilPassed_ListsThePatient()
     {
         var closes = new DateTimeOffset(2024, 3, 31, 16, 0, 0, TimeSpan.Zero);

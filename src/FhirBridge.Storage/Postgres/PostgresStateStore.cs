@@ -308,31 +308,34 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         foreach (var commit in commits)
         {
             var patient = commit.Patient;
+            if (!commit.ProjectionUnchanged)
+            {
+                // First, the records this patient held and no longer has that another patient holds now (a resource
+                // moved between patients): both change sets were made from the state before, so this one's retraction
+                // is queued after the other's addition. The other patient loses those rows and is marked dirty, so
+                // their next recompute sends the records again, after the retraction.
+                write.BatchCommands.Add(Statement(
+                    """
+                    WITH taken AS (
+                        DELETE FROM projection AS other USING projection AS mine
+                        WHERE mine.source = $1 AND mine.patient = $2 AND NOT (mine.record_key = ANY($3))
+                            AND other.source = mine.source AND other.record_key = mine.record_key AND other.patient <> mine.patient
+                        RETURNING other.patient)
+                    INSERT INTO dirty (source, patient, generation) SELECT DISTINCT $1, patient, 1 FROM taken
+                    ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;
+                    """,
+                    Text(source), Text(patient), TextArray([.. commit.Projection.Select(r => r.RecordKey)])));
+                write.BatchCommands.Add(Statement("DELETE FROM projection WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
+                foreach (var record in commit.Projection)
+                {
+                    write.BatchCommands.Add(Statement(
+                        "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($1, $2, $3, $4, $5, $6, $7);",
+                        Text(source), Text(patient), Text(record.RecordKey), Text(record.SubjectKey), Text(record.Hash), Text(record.Json), Text(FormatTime(record.OpenUntil))));
+                }
+            }
 
-            // First, the records this patient held and no longer has that another patient holds now (a resource moved
-            // between patients): both change sets were made from the state before, so this one's retraction is queued
-            // after the other's addition. The other patient loses those rows and is marked dirty, so their next
-            // recompute sends the records again, after the retraction.
-            write.BatchCommands.Add(Statement(
-                """
-                WITH taken AS (
-                    DELETE FROM projection AS other USING projection AS mine
-                    WHERE mine.source = $1 AND mine.patient = $2 AND NOT (mine.record_key = ANY($3))
-                        AND other.source = mine.source AND other.record_key = mine.record_key AND other.patient <> mine.patient
-                    RETURNING other.patient)
-                INSERT INTO dirty (source, patient, generation) SELECT DISTINCT $1, patient, 1 FROM taken
-                ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;
-                """,
-                Text(source), Text(patient), TextArray([.. commit.Projection.Select(r => r.RecordKey)])));
-            write.BatchCommands.Add(Statement("DELETE FROM projection WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
             write.BatchCommands.Add(Statement("DELETE FROM mapping_log WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
             write.BatchCommands.Add(Statement("DELETE FROM detections WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
-            foreach (var record in commit.Projection)
-            {
-                write.BatchCommands.Add(Statement(
-                    "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($1, $2, $3, $4, $5, $6, $7);",
-                    Text(source), Text(patient), Text(record.RecordKey), Text(record.SubjectKey), Text(record.Hash), Text(record.Json), Text(FormatTime(record.OpenUntil))));
-            }
 
             foreach (var (subjectKey, bundle, checkedBy) in commit.ChangeSets)
             {

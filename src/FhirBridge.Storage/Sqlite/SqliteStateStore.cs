@@ -277,7 +277,8 @@ public sealed partial class SqliteStateStore : IStateStore
                 SELECT record_key FROM projection WHERE source = $s AND patient = $p AND record_key NOT IN (SELECT value FROM json_each($keys)));
             """,
             "$s", "$p", "$keys");
-        await using var delete = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p; DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;", "$s", "$p");
+        await using var deleteProjection = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p;", "$s", "$p");
+        await using var delete = Command(connection, tx, "DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;", "$s", "$p");
         await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);", "$s", "$p", "$k", "$sk", "$h", "$j", "$o");
         await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by) VALUES ($s, $p, $k, $b, $t, $c);", "$s", "$p", "$k", "$b", "$t", "$c");
         await using var logInsert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);", "$s", "$p", "$e", "$r");
@@ -287,16 +288,21 @@ public sealed partial class SqliteStateStore : IStateStore
         foreach (var commit in commits)
         {
             var patient = commit.Patient;
-            Set(handOver, source, patient, JsonSerializer.Serialize(commit.Projection.Select(r => r.RecordKey)));
-            await handOver.ExecuteNonQueryAsync(cancellationToken);
+            if (!commit.ProjectionUnchanged)
+            {
+                Set(handOver, source, patient, JsonSerializer.Serialize(commit.Projection.Select(r => r.RecordKey)));
+                await handOver.ExecuteNonQueryAsync(cancellationToken);
+                Set(deleteProjection, source, patient);
+                await deleteProjection.ExecuteNonQueryAsync(cancellationToken);
+                foreach (var record in commit.Projection)
+                {
+                    Set(insert, source, patient, record.RecordKey, record.SubjectKey, record.Hash, record.Json, FormatTime(record.OpenUntil));
+                    await insert.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
             Set(delete, source, patient);
             await delete.ExecuteNonQueryAsync(cancellationToken);
-
-            foreach (var record in commit.Projection)
-            {
-                Set(insert, source, patient, record.RecordKey, record.SubjectKey, record.Hash, record.Json, FormatTime(record.OpenUntil));
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-            }
 
             foreach (var (subjectKey, bundle, checkedBy) in commit.ChangeSets)
             {

@@ -285,7 +285,35 @@ public sealed class PatientRecompute(
             projection,
             [.. changes.Select((c, i) => new QueuedChangeSet(c.SubjectKey, c.Json, checkedBy[i]))],
             log,
-            StoredResult.Write(detection, asOf));
+            StoredResult.Write(detection, asOf))
+        {
+            ProjectionUnchanged = SameRecords(projection, previous),
+        };
+    }
+
+    // The same records as read, whatever their order: same keys, subjects, hashes, texts and windows.
+    private static bool SameRecords(IReadOnlyList<ProjectedRecord> projection, IReadOnlyList<ProjectedRecord> previous)
+    {
+        if (projection.Count != previous.Count)
+        {
+            return false;
+        }
+
+        var held = new Dictionary<string, ProjectedRecord>(previous.Count, StringComparer.Ordinal);
+        foreach (var record in previous)
+        {
+            held[record.RecordKey] = record;
+        }
+
+        foreach (var record in projection)
+        {
+            if (!held.TryGetValue(record.RecordKey, out var before) || before != record)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

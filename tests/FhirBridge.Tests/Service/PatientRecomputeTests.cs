@@ -152,6 +152,40 @@ public sealed class PatientRecomputeTests : IDisposable
         Assert.Empty(await store.GetDirtyPatientsAsync(SourceName, 10, default));
     }
 
+    [Fact]
+    public async Task Run_SameDataAgain_CommitsEveryProjectionAsUnchangedAndTheStoreKeepsIt()
+    {
+        await using var services = Pipeline();
+        var (source, dirty) = await IngestAsync(services);
+        var store = services.GetRequiredService<IStateStore>();
+        var patients = dirty.Select(d => d.Patient).ToList();
+        var first = RecordingStore.Wrap(store);
+        await ActivatorUtilities.CreateInstance<PatientRecompute>(services, first.Store).RunAsync(source, AsOf, null, default);
+        var before = await store.GetProjectionsAsync(SourceName, patients, default);
+
+        // Nothing was held before the first run: every patient with records writes them.
+        Assert.All(first.Committed.Where(c => c.Projection.Count > 0), c => Assert.False(c.ProjectionUnchanged, c.Patient));
+        Assert.True(first.Committed.Count(c => c.Projection.Count > 0) > 400);
+
+        // Every patient judged again on the same data: the same records, so no projection is written again.
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_dir, "state.db") }.ToString()))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO dirty (source, patient, generation) SELECT source, patient, 1 FROM detections;";
+            Assert.Equal(500, await command.ExecuteNonQueryAsync());
+        }
+
+        var again = RecordingStore.Wrap(store);
+        var summary = await ActivatorUtilities.CreateInstance<PatientRecompute>(services, again.Store).RunAsync(source, AsOf, null, default);
+
+        Assert.Equal((500, 0), (summary.Patients, summary.ChangeSets));
+        Assert.All(again.Committed, c => Assert.True(c.ProjectionUnchanged, c.Patient));
+        var after = await store.GetProjectionsAsync(SourceName, patients, default);
+        Assert.All(patients, p => Assert.Equal(before[p], after[p]));
+        Assert.Empty(await store.GetDirtyPatientsAsync(SourceName, 10, default));
+    }
+
     private async Task<List<(string Patient, string Entry)>> ReadLogAsync()
     {
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_dir, "state.db") }.ToString());
@@ -182,6 +216,8 @@ public sealed class PatientRecomputeTests : IDisposable
 
         public List<List<string>> Commits { get; } = [];
 
+        public List<RecomputeCommit> Committed { get; } = [];
+
         public IStateStore Store => (IStateStore)(object)this;
 
         public static RecordingStore Wrap(IStateStore inner, Action<int>? onDirtyRead = null)
@@ -201,6 +237,7 @@ public sealed class PatientRecomputeTests : IDisposable
                 lock (Commits)
                 {
                     Commits.Add([.. ((IReadOnlyList<RecomputeCommit>)args![1]!).Select(c => c.Patient)]);
+                    Committed.AddRange((IReadOnlyList<RecomputeCommit>)args[1]!);
                 }
             }
             else if (targetMethod.Name == nameof(IStateStore.GetDirtyPatientsAsync))
