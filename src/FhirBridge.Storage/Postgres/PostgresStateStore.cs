@@ -310,22 +310,22 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
             var patient = commit.Patient;
             if (!commit.ProjectionUnchanged)
             {
-                // First, the records this patient held and no longer has that another patient holds now (a resource
-                // moved between patients): both change sets were made from the state before, so this one's retraction
-                // is queued after the other's addition. The other patient loses those rows and is marked dirty, so
-                // their next recompute sends the records again, after the retraction.
+                // The patient's projection is replaced. First, the records this patient held and no longer has that
+                // another patient holds now (a resource moved between patients, docs/registry.md): both change sets
+                // were made from the state before, so this one's retraction is queued after the other's addition. The
+                // other patient loses those rows and is marked dirty, so their next recompute sends the records
+                // again, after the retraction. Driven by the rows deleted, so most patients look nothing up.
                 write.BatchCommands.Add(Statement(
                     """
-                    WITH taken AS (
-                        DELETE FROM projection AS other USING projection AS mine
-                        WHERE mine.source = $1 AND mine.patient = $2 AND NOT (mine.record_key = ANY($3))
-                            AND other.source = mine.source AND other.record_key = mine.record_key AND other.patient <> mine.patient
+                    WITH held AS (DELETE FROM projection WHERE source = $1 AND patient = $2 RETURNING record_key),
+                    taken AS (
+                        DELETE FROM projection AS other USING held
+                        WHERE other.source = $1 AND other.record_key = held.record_key AND other.patient <> $2 AND NOT (held.record_key = ANY($3))
                         RETURNING other.patient)
                     INSERT INTO dirty (source, patient, generation) SELECT DISTINCT $1, patient, 1 FROM taken
                     ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;
                     """,
                     Text(source), Text(patient), TextArray([.. commit.Projection.Select(r => r.RecordKey)])));
-                write.BatchCommands.Add(Statement("DELETE FROM projection WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
                 foreach (var record in commit.Projection)
                 {
                     write.BatchCommands.Add(Statement(

@@ -260,24 +260,9 @@ public sealed partial class SqliteStateStore : IStateStore
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
 
         // Each statement is prepared once for the whole batch with its parameters; each row only sets their values.
-        // First, the records this patient held and no longer has that another patient holds now (a resource moved
-        // between patients): both change sets were made from the state before, so this one's retraction is queued
-        // after the other's addition. The other patient loses those rows and is marked dirty, so their next
-        // recompute sends the records again, after the retraction.
-        await using var handOver = Command(
-            connection,
-            tx,
-            """
-            INSERT INTO dirty (source, patient, generation)
-                SELECT DISTINCT other.source, other.patient, 1 FROM projection AS mine
-                JOIN projection AS other ON other.source = mine.source AND other.record_key = mine.record_key AND other.patient <> mine.patient
-                WHERE mine.source = $s AND mine.patient = $p AND mine.record_key NOT IN (SELECT value FROM json_each($keys))
-            ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;
-            DELETE FROM projection WHERE source = $s AND patient <> $p AND record_key IN (
-                SELECT record_key FROM projection WHERE source = $s AND patient = $p AND record_key NOT IN (SELECT value FROM json_each($keys)));
-            """,
-            "$s", "$p", "$keys");
-        await using var deleteProjection = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p;", "$s", "$p");
+        await using var deleteProjection = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p RETURNING record_key;", "$s", "$p");
+        await using var handOver = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND record_key = $k RETURNING patient;", "$s", "$k");
+        await using var markDirty = Command(connection, tx, "INSERT INTO dirty (source, patient, generation) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;", "$s", "$p");
         await using var delete = Command(connection, tx, "DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;", "$s", "$p");
         await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);", "$s", "$p", "$k", "$sk", "$h", "$j", "$o");
         await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by) VALUES ($s, $p, $k, $b, $t, $c);", "$s", "$p", "$k", "$b", "$t", "$c");
@@ -290,10 +275,9 @@ public sealed partial class SqliteStateStore : IStateStore
             var patient = commit.Patient;
             if (!commit.ProjectionUnchanged)
             {
-                Set(handOver, source, patient, JsonSerializer.Serialize(commit.Projection.Select(r => r.RecordKey)));
-                await handOver.ExecuteNonQueryAsync(cancellationToken);
                 Set(deleteProjection, source, patient);
-                await deleteProjection.ExecuteNonQueryAsync(cancellationToken);
+                var held = await ReadStringsAsync(deleteProjection, cancellationToken);
+                await HandOverAsync(handOver, markDirty, source, held, commit.Projection, cancellationToken);
                 foreach (var record in commit.Projection)
                 {
                     Set(insert, source, patient, record.RecordKey, record.SubjectKey, record.Hash, record.Json, FormatTime(record.OpenUntil));
@@ -332,6 +316,43 @@ public sealed partial class SqliteStateStore : IStateStore
         }
 
         await tx.CommitAsync(cancellationToken);
+    }
+
+    // The records this patient held and no longer has that another patient holds now (a resource moved between
+    // patients, docs/registry.md): both change sets were made from the state before, so this one's retraction is
+    // queued after the other's addition. The other patient loses those rows and is marked dirty, so their next
+    // recompute sends the records again, after the retraction. Each record is looked up by its key alone: most
+    // patients retract nothing, and a join over the projection is planned as a scan without statistics.
+    private static async Task HandOverAsync(
+        SqliteCommand handOver, SqliteCommand markDirty, string source, List<string> held, IReadOnlyList<ProjectedRecord> projection, CancellationToken cancellationToken)
+    {
+        if (held.Count == 0)
+        {
+            return;
+        }
+
+        var kept = projection.Select(r => r.RecordKey).ToHashSet(StringComparer.Ordinal);
+        foreach (var key in held.Where(k => !kept.Contains(k)))
+        {
+            Set(handOver, source, key);
+            foreach (var other in await ReadStringsAsync(handOver, cancellationToken))
+            {
+                Set(markDirty, source, other);
+                await markDirty.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<List<string>> ReadStringsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var values = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            values.Add(reader.GetString(0));
+        }
+
+        return values;
     }
 
     /// <inheritdoc />
