@@ -27,6 +27,22 @@ public abstract class StateStoreTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _database.DisposeAsync();
 
+    /// <summary>A projection row as the schema before rows per patient held it (SQLite's 5, PostgreSQL's 3).</summary>
+    protected const string OldProjectionRow =
+        "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ('h', 'p1', 'ResearchSubject|s1', 's1', 'h1', '{\"a\":1}', '2026-02-01T00:00:00.0000000Z');";
+
+    /// <summary>After the migration: <see cref="OldProjectionRow"/> read back whole, and another patient may hold its key too.</summary>
+    protected static async Task AssertMigratedProjectionAsync(IStateStore store)
+    {
+        Assert.Equal(
+            new ProjectedRecord("ResearchSubject|s1", "s1", "h1", "{\"a\":1}", new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero)),
+            Assert.Single(await store.GetProjectionAsync("h", "p1", default)));
+        Assert.Equal(["p1"], await store.GetPatientsWithClosedWindowsAsync("h", new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero), default));
+        await store.CommitRecomputeAsync("h", "p2", null, [new ProjectedRecord("ResearchSubject|s1", "s1", "h2", "{}", null)], [], [], default);
+        Assert.Equal("h2", Assert.Single(await store.GetProjectionAsync("h", "p2", default)).Hash);
+        Assert.Single(await store.GetProjectionAsync("h", "p1", default));
+    }
+
     private static ProjectedRecord Record(string recordKey, string subjectKey) => new(recordKey, subjectKey, "h-" + recordKey, "{}", null);
 
     private async Task RecomputeEveryDirtyPatientAsync()
