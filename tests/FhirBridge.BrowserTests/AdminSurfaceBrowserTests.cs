@@ -34,7 +34,18 @@ public sealed class AdminSurfaceBrowserTests(FhirbridgeService service) : IClass
         Assert.Equal(401, first!.Status);
         await page.FillAsync("input[name=password]", FhirbridgeService.Password);
         await page.ClickAsync("#sign-in button[type=submit]");
-        await page.WaitForURLAsync("**/admin/log");
+        try
+        {
+            await page.WaitForURLAsync("**/admin/log");
+        }
+        catch (TimeoutException e)
+        {
+            // Where the page was and what the service logged, so a slow or failed sign-in can be diagnosed from CI's
+            // output alone (it timed out once in a full run, beside the other test assemblies).
+            var body = await page.TextContentAsync("body") ?? "";
+            throw new TimeoutException($"after signing in the page is {page.Url}: {body[..Math.Min(body.Length, 500)]}\nservice log:\n{service.Output}", e);
+        }
+
         Assert.Equal("Mapping log - FhirBridge admin", await page.TitleAsync());
 
         // Filter the mapping log: excluded decisions whose reason is "planned".
