@@ -73,8 +73,10 @@ public interface IStateStore
 
     /// <summary>
     /// Commits several patients' recomputes in ONE transaction, each as <see cref="CommitRecomputeAsync"/> does (and
-    /// replacing the patient's stored detection with <see cref="RecomputeCommit.Detection"/>): all of them or none, so a
-    /// crash loses nothing and repeats nothing, at one commit per batch instead of per patient.
+    /// replacing the patient's stored detection with <see cref="RecomputeCommit.Detection"/>, and keeping their
+    /// projection when <see cref="RecomputeCommit.ProjectionUnchanged"/>): all of them or none, so a crash loses nothing
+    /// and repeats nothing, at one commit per batch instead of per patient. Records the patient no longer holds that
+    /// another patient holds now are handed over: that patient loses them and is marked dirty (docs/registry.md).
     /// </summary>
     Task CommitRecomputesAsync(string source, IReadOnlyList<RecomputeCommit> commits, CancellationToken cancellationToken);
 

@@ -6,7 +6,7 @@ namespace FhirBridge.Storage;
 /// <summary>One patient's recompute, as <see cref="IStateStore.CommitRecomputesAsync"/> commits it.</summary>
 /// <param name="Patient">The patient id.</param>
 /// <param name="Generation">The dirty generation read; the dirty mark is cleared only if it is still this one (null: leave it).</param>
-/// <param name="Projection">The registry records now handed over; replaces the patient's projection.</param>
+/// <param name="Projection">The registry records now handed over; replaces the patient's projection unless <see cref="ProjectionUnchanged"/>.</param>
 /// <param name="ChangeSets">The change sets to enqueue, in order, each with the verdict of its profile check if it had one.</param>
 /// <param name="Log">The patient's mapping-log entries; replace theirs.</param>
 /// <param name="Detection">

@@ -739,8 +739,10 @@ public sealed partial class SqliteStateStore : IStateStore
         // A 32 MB page cache per connection (SQLite's default is 2 MB): a backfill's commits insert projection rows
         // at random places of its key index, and at 70,000 patients a 2 MB cache made the recompute wait 63 s for
         // commits re-reading those pages from the file; 32 MB cut that to 22 s, the whole backfill by a fifth, for
-        // about 60 MB more peak memory (docs/benchmarks.md). A larger cache gained little more.
-        await using var pragma = Command(connection, null, "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;");
+        // about 60 MB more peak memory (docs/benchmarks.md). A larger cache gained little more. A checkpoint every
+        // 10,000 WAL pages (about 40 MB; SQLite's default is 1,000) copies an index page that many commits changed
+        // into the file once instead of again and again: the 70k backfill ran 6-9% faster, with less kernel time.
+        await using var pragma = Command(connection, null, "PRAGMA busy_timeout = 30000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768; PRAGMA wal_autocheckpoint = 10000;");
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
