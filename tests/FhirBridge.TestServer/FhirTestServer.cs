@@ -165,6 +165,7 @@ public sealed class FhirTestServer : IAsyncDisposable
         {
             context.ForeignOrigin = other.GetLeftPart(UriPartial.Authority) + "/";
             context.ForeignPort = other.Port;
+            context.ForeignAddress = IPAddress.Parse(other.Host);
         }
         else
         {

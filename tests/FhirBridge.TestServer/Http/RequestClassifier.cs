@@ -20,7 +20,8 @@ internal static class RequestClassifier
             new()
             {
                 Interaction = interaction,
-                IsForeign = server.ForeignPort != 0 && context.Connection.LocalPort == server.ForeignPort,
+                IsForeign = server.ForeignPort != 0 && context.Connection.LocalPort == server.ForeignPort
+                    && Equals(context.Connection.LocalIpAddress?.MapToIPv4(), server.ForeignAddress),
                 RawTarget = rawTarget,
                 ResourceType = type,
                 Id = id,

@@ -50,6 +50,12 @@ internal sealed class ServerContext
     /// <summary>The second listener's port (0 when there is none).</summary>
     public int ForeignPort { get; set; }
 
+    /// <summary>
+    /// The foreign listener's address. Port numbers are chosen per address, so the foreign listener on 127.0.0.2 can
+    /// get the primary's port number: a request is foreign only when it reached this address and port.
+    /// </summary>
+    public System.Net.IPAddress? ForeignAddress { get; set; }
+
     /// <summary>Cancelled when the server stops, so injected delays end.</summary>
     public CancellationToken Stopping { get; set; }
 
