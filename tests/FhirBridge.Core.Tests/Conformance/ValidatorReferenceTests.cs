@@ -65,16 +65,7 @@ public class ValidatorReferenceTests
     private static void Check(FhirJsonDeserializer deserializer, StringBuilder output, string name, JsonNode json)
     {
         output.Append("## ").Append(name).Append('\n');
-        Resource resource;
-        try
-        {
-            resource = deserializer.DeserializeResource(json.ToJsonString());
-        }
-        catch (DeserializationFailedException e) when (e.PartialResult is Resource partial)
-        {
-            resource = partial;
-        }
-        catch (Exception e) when (e is DeserializationFailedException or FormatException or System.Text.Json.JsonException)
+        if (ReadRecoverably(deserializer, json) is not { } resource)
         {
             output.Append("unreadable\n");
             return;
@@ -99,22 +90,31 @@ public class ValidatorReferenceTests
             var original = JsonNode.Parse(line)!;
             foreach (var (name, copy) in Mutations(original).Prepend(("original", original)))
             {
-                Resource resource;
-                try
-                {
-                    resource = deserializer.DeserializeResource(copy.ToJsonString());
-                }
-                catch (DeserializationFailedException e) when (e.PartialResult is Resource partial)
-                {
-                    resource = partial;
-                }
-                catch (Exception e) when (e is DeserializationFailedException or FormatException or System.Text.Json.JsonException)
+                if (ReadRecoverably(deserializer, copy) is not { } resource)
                 {
                     continue;
                 }
 
                 yield return ($"{(string?)original["resourceType"]} {name}", name == "original", resource);
             }
+        }
+    }
+
+    // What Firely's recoverable reader gives: the resource, its partial result where reading failed part-way, or
+    // null when it cannot read the copy at all.
+    private static Resource? ReadRecoverably(FhirJsonDeserializer deserializer, JsonNode json)
+    {
+        try
+        {
+            return deserializer.DeserializeResource(json.ToJsonString());
+        }
+        catch (DeserializationFailedException e) when (e.PartialResult is Resource partial)
+        {
+            return partial;
+        }
+        catch (Exception e) when (e is DeserializationFailedException or FormatException or System.Text.Json.JsonException)
+        {
+            return null;
         }
     }
 
