@@ -5,8 +5,9 @@ using FhirBridge.Benchmarks;
 //   dotnet run -c Release --project tests/FhirBridge.Benchmarks -- --filter '*'   BenchmarkDotNet micro-benchmarks
 //   dotnet tests/FhirBridge.Benchmarks/bin/Release/net10.0/FhirBridge.Benchmarks.dll parse-reference DIR
 //       the reference passes of tests/bench/e2e.sh over every NDJSON line of DIR, one JSON line out
-//   dotnet tests/FhirBridge.Benchmarks/bin/Release/net10.0/FhirBridge.Benchmarks.dll output-reference REGISTRY DIR
-//       the Firely SDK serializing and parsing the change sets a backfill of DIR wrote to REGISTRY, one JSON line out
+//   dotnet tests/FhirBridge.Benchmarks/bin/Release/net10.0/FhirBridge.Benchmarks.dll output-reference REGISTRY DIR PROFILES
+//       the Firely SDK serializing and parsing the change sets a backfill of DIR wrote to REGISTRY, and the profile
+//       check of them against PROFILES, one JSON line out
 //   dotnet tests/FhirBridge.Benchmarks/bin/Release/net10.0/FhirBridge.Benchmarks.dll profile-check BUNDLE [ROUNDS]
 //       the push's profile check per change set (ProfileCheckBenchmarks) with a stopwatch, one JSON line out
 if (args.Length == 2 && args[0] == "parse-reference")
@@ -15,9 +16,9 @@ if (args.Length == 2 && args[0] == "parse-reference")
     return 0;
 }
 
-if (args.Length == 3 && args[0] == "output-reference")
+if (args.Length == 4 && args[0] == "output-reference")
 {
-    Console.WriteLine(OutputReference.Run(args[1], args[2]));
+    Console.WriteLine(OutputReference.Run(args[1], args[2], args[3]));
     return 0;
 }
 

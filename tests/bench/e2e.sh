@@ -73,8 +73,9 @@ push_seconds=$(awk '/Run of source bench finished/ { f = 1 } f && /Registry push
 incremental_seconds=$(python3 -c "print(round($run_seconds + $push_seconds, 3))")
 
 reference=$("$benchmarks" parse-reference "$data")
-# What writing the registry alone costs the SDK: the change sets the backfill wrote, serialized (and parsed) by Firely.
-output=$("$benchmarks" output-reference "$run/registry" "$data")
+# What writing the registry alone costs the SDK: the change sets the backfill wrote, serialized (and parsed) by Firely,
+# and checked against the registry profiles as every change set is before it may leave.
+output=$("$benchmarks" output-reference "$run/registry" "$data" profiles)
 
 echo "backfill:    $(grep -E '^source|^registry' "$run/backfill.log" | tr '\n' ' ')" >&2
 echo "incremental: $(grep -E '^source' "$run/incremental.log" | tr '\n' ' ') (process ${incremental_process_seconds} s)" >&2
@@ -100,6 +101,7 @@ out = {
     "firelyParseSeconds": ref["firelyParseSeconds"],
     "outputToInputBytes": round(out_ref["outputBytes"] / out_ref["inputBytes"], 2),
     "firelySerializeOutputSeconds": out_ref["firelySerializeOutputSeconds"],
+    "profileCheckOutputSeconds": out_ref["profileCheckOutputSeconds"],
 }
 print(json.dumps(out))
 PY
