@@ -13,9 +13,9 @@ namespace FhirBridge.Fhir.Pull;
 /// A FHIR server read by Bulk Data <c>$export</c> (https://hl7.org/fhir/uv/bulkdata/export.html), the way to backfill a
 /// hospital's history: a system (or <c>Group/{id}/</c>) kick-off with <c>_type</c> and <c>_since</c>,
 /// <c>Prefer: respond-async</c>; the status URL polled honouring <c>Retry-After</c>; the manifest's NDJSON files streamed
-/// through <see cref="FhirInputReader.ReadNdjson"/> into the store; its error files logged. The next run's
-/// <c>_since</c> is the manifest's <c>transactionTime</c>, stored (watermark <c>bulk:since</c>) only with the batch that
-/// completes the last file. A failed or abandoned export is cancelled on the server (DELETE of the status URL).
+/// through <see cref="FhirInputReader.ReadNdjson"/> into the store; its error files logged (one that cannot be read is
+/// reported, never fatal). The next run's <c>_since</c> is the manifest's <c>transactionTime</c>, stored (watermark
+/// <c>bulk:since</c>) only with the batch that completes the last file. A failed or abandoned export is cancelled on the server (DELETE of the status URL).
 /// </summary>
 /// <param name="name">The source's name.</param>
 /// <param name="baseUrl">The FHIR base URL, with a trailing slash.</param>
@@ -55,9 +55,9 @@ public sealed class BulkExportSource(
                 await IngestFileAsync(http, file, manifest.RequiresAccessToken, reader, batcher, cancellationToken);
             }
 
-            foreach (var file in manifest.Error)
+            for (var i = 0; i < manifest.Error.Count; i++)
             {
-                await LogErrorFileAsync(http, file, manifest.RequiresAccessToken, cancellationToken);
+                await LogErrorFileAsync(http, manifest.Error[i], i + 1, manifest.Error.Count, manifest.RequiresAccessToken, cancellationToken);
             }
 
             // Every file is stored: the next export starts where this one's snapshot was taken.
@@ -178,7 +178,7 @@ public sealed class BulkExportSource(
         }
     }
 
-    private async Task LogErrorFileAsync(HttpClient http, ManifestFile file, bool requiresAccessToken, CancellationToken cancellationToken)
+    private async Task LogErrorFileAsync(HttpClient http, ManifestFile file, int position, int count, bool requiresAccessToken, CancellationToken cancellationToken)
     {
         try
         {
@@ -209,10 +209,14 @@ public sealed class BulkExportSource(
                 logger.LogWarning("Bulk export of {Source} reported {More} more issues in {File}", name, logged - MaxLoggedIssuesPerFile, FileName(file));
             }
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or FhirPullException)
+        catch (Exception e) when (e is not OutOfMemoryException && !(e is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
-            // The data files are what the pull is for; an unreadable error file is reported, not fatal.
-            logger.LogWarning("Could not read the bulk export error file {File} of source {Source}: {Error}", FileName(file), name, RestSource.Describe(e));
+            // The data files are what the pull is for; an error file that cannot be read, for whatever reason (a timeout
+            // after retries, an open circuit, a refusal, a cut-off body), is reported and the pull completes: else every
+            // file read so far would be dropped unflushed and _since never advance. Only this pull's cancellation stops it.
+            // The file is named by its place in the manifest and its URL path, never by what it holds.
+            logger.LogWarning("Could not read bulk export error file {Position} of {Count} ({Path}) of source {Source}: {Error}",
+                position, count, file.Url.AbsolutePath, name, RestSource.Describe(e));
         }
     }
 

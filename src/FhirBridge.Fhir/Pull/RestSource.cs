@@ -17,6 +17,11 @@ namespace FhirBridge.Fhir.Pull;
 /// <c>next</c> links to the end. Every entry goes through <see cref="FhirInputReader.ReadJson"/> (quarantine and versions
 /// as for files) into the store. The type's watermark (<c>rest:{Type}</c>, the highest <c>meta.lastUpdated</c> seen)
 /// advances only with the batch that completes the whole search, so a crash mid-pull repeats work but never skips it.
+/// A server that pages by offset over the live result (not over a snapshot, as HAPI does) lets a resource updated
+/// mid-search move to the end and push the one at the next page boundary out of every page; when a resource is seen
+/// again in another version, the watermark is held at the earliest <c>meta.lastUpdated</c> at which such a resource
+/// was first seen, so the next search reads that stretch again. A resource deleted or moved out of the result set
+/// mid-search shifts a page boundary the same way, undetected.
 /// </summary>
 /// <param name="name">The source's name.</param>
 /// <param name="baseUrl">The FHIR base URL, with a trailing slash.</param>
@@ -71,8 +76,16 @@ public sealed class RestSource(string name, Uri baseUrl, IHttpClientFactory clie
         }
 
         // The search is complete: its watermark is stored with its last resources, in one transaction.
-        var watermark = search.Highest?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+        var watermark = search.Watermark?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
         await batcher.FlushAsync(watermark is null ? null : new Dictionary<string, string> { [key] = watermark }, null, cancellationToken);
+        if (search.Moved > 0)
+        {
+            logger.LogInformation(
+                "{Moved} {ResourceType} of {Source} changed while the search was paged (seen in two versions): on a server that pages by offset, "
+                + "others may have been pushed past a page boundary, so the watermark is held at {Watermark} (highest seen {Highest}) and the next search reads from there again",
+                search.Moved, type, name, watermark ?? "none", search.Highest?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture) ?? "none");
+        }
+
         logger.LogInformation("Searched {ResourceType} of {Source}: {Entries} entries on {Pages} pages ({Duplicates} repeated), watermark {Watermark}",
             type, name, search.Entries, search.Pages, search.Duplicates, watermark ?? "none");
     }
@@ -195,10 +208,18 @@ public sealed class RestSource(string name, Uri baseUrl, IHttpClientFactory clie
     private static DateTimeOffset? ParseInstant(string? text) =>
         text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var value) ? value : null;
 
-    /// <summary>One type's search so far: pages, entries, the highest <c>meta.lastUpdated</c>, the versions seen.</summary>
+    /// <summary>
+    /// One type's search so far: pages, entries, the highest <c>meta.lastUpdated</c>, the versions seen, and the resources
+    /// seen in two versions (moved under the search).
+    /// </summary>
     private sealed class SearchProgress(DateTimeOffset? watermark)
     {
         private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, DateTimeOffset?> _firstSeen = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _moved = new(StringComparer.Ordinal);
+        private readonly DateTimeOffset? _start = watermark;
+        private DateTimeOffset? _movedFrom;
+        private bool _movedWithoutTime;
 
         public DateTimeOffset? Highest { get; private set; } = watermark;
 
@@ -208,17 +229,66 @@ public sealed class RestSource(string name, Uri baseUrl, IHttpClientFactory clie
 
         public int Duplicates { get; private set; }
 
+        /// <summary>The resources seen in more than one version in this search.</summary>
+        public int Moved => _moved.Count;
+
+        /// <summary>
+        /// The watermark this search may store: <see cref="Highest"/>, unless a resource was seen again in another version.
+        /// On a server that pages by offset over the live result, that resource moved to the end (the search is sorted by
+        /// <c>_lastUpdated</c>, ascending) and every later one shifted back a place, so the one at the next page boundary
+        /// may never have been returned; it was last updated at or after the moved resource's first-seen
+        /// <c>meta.lastUpdated</c>. So the watermark is held there (the overlap still applies) and the next search reads
+        /// that stretch again; what is read twice is de-duplicated at ingest. It still advances that far, and never falls
+        /// below the watermark this search started from (which, less the overlap, is where the search and every moved
+        /// resource started). Not detected: a resource deleted or moved out of the result mid-search shifts a page boundary
+        /// the same way. Servers that page over a snapshot (HAPI, the test server) are not affected.
+        /// </summary>
+        public DateTimeOffset? Watermark
+        {
+            get
+            {
+                if (_moved.Count == 0 || Highest is not { } highest)
+                {
+                    return Highest;
+                }
+
+                if (_movedWithoutTime || _movedFrom is not { } from)
+                {
+                    return _start; // no time to hold at: this search does not advance
+                }
+
+                var held = from < highest ? from : highest;
+                return _start is { } start && start > held ? start : held;
+            }
+        }
+
         /// <summary>
         /// False for a version already seen in this pull (the overlap, or a page boundary that moved under an update);
         /// else records it and raises <see cref="Highest"/>.
         /// </summary>
         public bool IsNew(IngestResult result)
         {
+            var resource = $"{result.ResourceType}/{result.Id}";
             var version = result.VersionId ?? result.LastUpdated?.ToString("O", CultureInfo.InvariantCulture);
-            if (!_seen.Add($"{result.ResourceType}/{result.Id}/{version}"))
+            if (!_seen.Add($"{resource}/{version}"))
             {
                 Duplicates++;
                 return false;
+            }
+
+            if (!_firstSeen.TryAdd(resource, result.LastUpdated))
+            {
+                // Another version of a resource this search already returned: the result set moved under the search.
+                _moved.Add(resource);
+                var first = Earliest(_firstSeen[resource], result.LastUpdated);
+                if (first is null)
+                {
+                    _movedWithoutTime = true;
+                }
+                else
+                {
+                    _movedFrom = Earliest(_movedFrom, first);
+                }
             }
 
             if (result.LastUpdated is { } lastUpdated && (Highest is null || lastUpdated > Highest))
@@ -228,5 +298,7 @@ public sealed class RestSource(string name, Uri baseUrl, IHttpClientFactory clie
 
             return true;
         }
+
+        private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null || a <= b ? a : b;
     }
 }

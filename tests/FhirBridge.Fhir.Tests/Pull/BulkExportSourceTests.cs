@@ -115,6 +115,52 @@ public sealed class BulkExportSourceTests
     }
 
     [InProcessFact]
+    public async Task PullAsync_ErrorFileThatTimesOut_IsReportedAndThePullCompletes()
+    {
+        // Polly's TimeoutRejectedException, after retries: not an HttpRequestException, and once fatal to the whole pull.
+        var http = PullHarness.FastHttp with { RequestTimeout = TimeSpan.FromMilliseconds(500), MaxRetries = 1 };
+        await using var h = await PullHarness.StartAsync(null, http);
+        var ids = await SeedAsync(h, procedures: 1);
+        h.Server.Faults.Enqueue(Fault.ExportErrorFile("Observation export failed: index unavailable"));
+        h.Server.Faults.Enqueue(Fault.Slow(TimeSpan.FromSeconds(5)), FhirInteraction.ExportFile, times: int.MaxValue, pathContains: "OperationOutcome-");
+
+        var error = await Record.ExceptionAsync(() => h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default));
+
+        Assert.True(error is null, "the pull failed on the error file: " + error?.Message);
+        Assert.NotNull(await h.StoredAsync("Procedure", ids.Procedures[0], ids.Patient));
+        Assert.NotNull(await h.WatermarkAsync(BulkExportSource.SinceKey));
+        Assert.True(h.Logs.Contains("Could not read bulk export error file 1 of 1", LogLevel.Warning), "the unread error file is not reported");
+        Assert.True(h.Logs.Contains("OperationOutcome-1.ndjson) of source hospital-a: timed out", LogLevel.Warning), "the report names neither the file nor why");
+        h.Logs.AssertNeverContains(ids.Patient);
+    }
+
+    [InProcessFact]
+    public async Task PullAsync_ErrorFileOnAnOpenCircuit_IsReportedAndThePullCompletes()
+    {
+        // The error file keeps failing until the source's circuit opens (failures reach half of all attempts); the next
+        // attempt is refused with Polly's BrokenCircuitException, which the retry does not handle.
+        var http = PullHarness.FastHttp with
+        {
+            MaxRetries = 12,
+            CircuitBreakerMinimumThroughput = 3,
+            CircuitBreakerFailureRatio = 0.5,
+            CircuitBreakerBreakDuration = TimeSpan.FromMinutes(5),
+        };
+        await using var h = await PullHarness.StartAsync(null, http);
+        var ids = await SeedAsync(h, procedures: 1);
+        h.Server.Faults.Enqueue(Fault.ExportErrorFile("Observation export failed: index unavailable"));
+        h.Server.Faults.Enqueue(Fault.ServiceUnavailable(), FhirInteraction.ExportFile, times: int.MaxValue, pathContains: "OperationOutcome-");
+
+        var error = await Record.ExceptionAsync(() => h.Bulk(PatientsAndProcedures).PullAsync(h.Store, null, default));
+
+        Assert.True(error is null, "the pull failed on the error file: " + error?.Message);
+        Assert.True(h.Logs.Contains("Circuit of source hospital-a opened"), "the circuit never opened: the test does not test what it says");
+        Assert.True(h.Logs.Contains("OperationOutcome-1.ndjson) of source hospital-a: the source's circuit is open", LogLevel.Warning), "the unread error file is not reported");
+        Assert.NotNull(await h.StoredAsync("Procedure", ids.Procedures[0], ids.Patient));
+        Assert.NotNull(await h.WatermarkAsync(BulkExportSource.SinceKey));
+    }
+
+    [InProcessFact]
     public async Task PullAsync_ManifestUrlOnAnotherHost_IsRefusedAndNothingIsDownloaded()
     {
         const string token = "bulk-bearer-40cd";
