@@ -20,7 +20,9 @@ public interface IStateStore
     /// <summary>
     /// Stores a batch: each resource kept only when it is a newer version than the one held (spec, "Versions"), its
     /// patient marked dirty; a newer shared resource (Location, Organization) marks every patient of the source dirty.
-    /// Watermarks and file fingerprints advance in the same transaction.
+    /// Watermarks and file fingerprints advance in the same transaction. A quarantined input is recorded once per
+    /// (origin, reason, <see cref="QuarantineItem.Fingerprint"/>): met again it adds nothing, while a different input at
+    /// the same origin with the same reason is recorded too.
     /// </summary>
     Task<IngestOutcome> IngestAsync(string source, IngestBatch batch, CancellationToken cancellationToken);
 

@@ -43,6 +43,28 @@ public abstract class StateStoreTests : IAsyncLifetime
         Assert.Single(await store.GetProjectionAsync("h", "p1", default));
     }
 
+    /// <summary>Two quarantine rows as the schema before fingerprints held them (SQLite's 6, PostgreSQL's 4): same origin, two reasons.</summary>
+    protected const string OldQuarantineRows =
+        "INSERT INTO quarantine (source, origin, resource_type, reason) VALUES ('h', 'Procedure?page=1#entry[1]', 'Procedure', 'bad'), ('h', 'Procedure?page=1#entry[1]', 'Procedure', 'worse');";
+
+    /// <summary>The migrations before the one that adds the quarantine's fingerprint: the schema <see cref="OldQuarantineRows"/> is written in.</summary>
+    protected static string[] MigrationsBeforeQuarantineFingerprint(IEnumerable<string> migrations) =>
+        [.. migrations.TakeWhile(m => !m.Contains("ALTER TABLE quarantine ADD COLUMN fingerprint", StringComparison.Ordinal))];
+
+    /// <summary>After the migration: <see cref="OldQuarantineRows"/> kept, each with its identity, and fingerprinted input told apart beside them.</summary>
+    protected static async Task AssertMigratedQuarantineAsync(IStateStore store)
+    {
+        const string origin = "Procedure?page=1#entry[1]";
+        Assert.Equal([new QuarantineItem(origin, "Procedure", "bad"), new QuarantineItem(origin, "Procedure", "worse")], await store.GetQuarantineAsync("h", default));
+
+        // An item without a fingerprint still meets the old row; one with a fingerprint is an input of its own, once.
+        await store.IngestAsync("h", new IngestBatch { Quarantined = [new QuarantineItem(origin, "Procedure", "bad")] }, default);
+        await store.IngestAsync("h", new IngestBatch { Quarantined = [new QuarantineItem(origin, "Procedure", "bad") { Fingerprint = "f1" }] }, default);
+        await store.IngestAsync("h", new IngestBatch { Quarantined = [new QuarantineItem(origin, "Procedure", "bad") { Fingerprint = "f1" }, new QuarantineItem(origin, "Procedure", "bad") { Fingerprint = "f2" }] }, default);
+
+        Assert.Equal([null, null, "f1", "f2"], (await store.GetQuarantineAsync("h", default)).Select(q => q.Fingerprint));
+    }
+
     private static ProjectedRecord Record(string recordKey, string subjectKey) => new(recordKey, subjectKey, "h-" + recordKey, "{}", null);
 
     private async Task RecomputeEveryDirtyPatientAsync()
@@ -316,6 +338,30 @@ public abstract class StateStoreTests : IAsyncLifetime
         Assert.Null(await _store.GetWatermarkAsync("other-source", "Procedure", default));
         Assert.Equal("123:456", await _store.GetFileFingerprintAsync(Source, "Procedure.ndjson", default));
         Assert.Equal("bad", Assert.Single(await _store.GetQuarantineAsync(Source, default)).Reason);
+    }
+
+    [StoreFact]
+    public async Task Ingest_SameQuarantinedInputAtTheSameOriginTwice_IsRecordedOnce()
+    {
+        var item = new QuarantineItem("$export/Procedure-1.ndjson:1", "Procedure", "Procedure.subject is not a Patient reference") { Fingerprint = "a1" };
+        await _store.IngestAsync(Source, new IngestBatch { Quarantined = [item] }, default);
+
+        await _store.IngestAsync(Source, new IngestBatch { Quarantined = [item with { }] }, default);
+
+        Assert.Equal([item], await _store.GetQuarantineAsync(Source, default));
+    }
+
+    [StoreFact]
+    public async Task Ingest_DifferentQuarantinedInputAtTheSameOriginAndReason_IsRecordedToo()
+    {
+        // A REST page entry or an export's file:line names another resource in every run: only the fingerprint tells them apart.
+        var first = new QuarantineItem("Procedure?page=1#entry[1]", "Procedure", "Procedure.subject is not a Patient reference") { Fingerprint = "a1" };
+        var second = first with { Fingerprint = "b2" };
+        await _store.IngestAsync(Source, new IngestBatch { Quarantined = [first] }, default);
+
+        await _store.IngestAsync(Source, new IngestBatch { Quarantined = [second, first] }, default);
+
+        Assert.Equal([first, second], await _store.GetQuarantineAsync(Source, default));
     }
 
     [StoreFact]

@@ -11,7 +11,8 @@ namespace FhirBridge.Ingest;
 /// The INGEST stage's one way in for FHIR R4 JSON: single resources, Bundles of any type, and Bulk Data NDJSON
 /// (one resource per line, any file ending <c>.ndjson</c>). Bad input never stops a run and is never dropped: a
 /// malformed line, an unknown resource type or a resource failing the SDK's own validation comes back quarantined,
-/// with its origin and reason (spec, "Data handling: Bad input").
+/// with its origin and reason (spec, "Data handling: Bad input"), and with the <see cref="InputFingerprint"/> of
+/// its text, so the store can tell it from a different bad input met later at the same origin.
 /// </summary>
 public sealed partial class FhirInputReader
 {
@@ -104,10 +105,12 @@ public sealed partial class FhirInputReader
 
         if (resource is null || failure is not null)
         {
-            return [new IngestResult(origin, null, null, failure ?? "not a FHIR resource")];
+            return [new IngestResult(origin, null, null, failure ?? "not a FHIR resource") { Fingerprint = InputFingerprint.Of(json) }];
         }
 
-        return resource is Bundle bundle ? ReadBundle(bundle, origin) : [Accept(resource, origin, ResourceKey.Parse, json)];
+        return resource is Bundle bundle
+            ? ReadBundle(bundle, origin, json)
+            : [Fingerprinted(Accept(resource, origin, ResourceKey.Parse, json), () => InputFingerprint.Of(json))];
     }
 
     private IEnumerable<IngestResult> ReadFile(string file, string origin)
@@ -129,14 +132,27 @@ public sealed partial class FhirInputReader
         }
     }
 
-    private IEnumerable<IngestResult> ReadBundle(Bundle bundle, string origin)
+    private IEnumerable<IngestResult> ReadBundle(Bundle bundle, string origin, string json)
+    {
+        using var text = new BundleText(json);
+        foreach (var result in ReadBundle(bundle, origin, text, []))
+        {
+            yield return result;
+        }
+    }
+
+    // path: the entry positions that lead from the outermost Bundle to this one (empty for the outermost).
+    private IEnumerable<IngestResult> ReadBundle(Bundle bundle, string origin, BundleText text, int[] path)
     {
         // The Bundle itself (type, entry structure) is checked without its entries; each entry on its own, so one
         // bad entry is quarantined alone.
         var bundleIssues = bundle.Validate(ModelInfo.ModelInspector, NarrativeValidationKind.None, null, false);
         if (bundleIssues.Count > 0)
         {
-            yield return new IngestResult(origin, "Bundle", null, Describe(bundleIssues.Select(i => i.Message)));
+            yield return new IngestResult(origin, "Bundle", null, Describe(bundleIssues.Select(i => i.Message)))
+            {
+                Fingerprint = text.FingerprintOf(path, "Bundle"),
+            };
             yield break;
         }
 
@@ -157,6 +173,7 @@ public sealed partial class FhirInputReader
         {
             var entry = bundle.Entry[i];
             var entryOrigin = $"{origin}#entry[{i}]";
+            int[] entryPath = [.. path, i];
             if (entry.Resource is null)
             {
                 continue; // a DELETE or a search-only entry carries no resource
@@ -169,14 +186,15 @@ public sealed partial class FhirInputReader
 
             if (entry.Resource is Bundle nested)
             {
-                foreach (var result in ReadBundle(nested, entryOrigin))
+                foreach (var result in ReadBundle(nested, entryOrigin, text, entryPath))
                 {
                     yield return result;
                 }
             }
             else
             {
-                yield return Accept(entry.Resource, entryOrigin, Resolve, null);
+                var resource = entry.Resource;
+                yield return Fingerprinted(Accept(resource, entryOrigin, Resolve, null), () => text.FingerprintOf(entryPath, resource.TypeName));
             }
         }
     }
@@ -220,6 +238,9 @@ public sealed partial class FhirInputReader
         };
     }
 
+    private static IngestResult Fingerprinted(IngestResult result, Func<string> fingerprint) =>
+        result.IsQuarantined ? result with { Fingerprint = fingerprint() } : result;
+
     // Validation messages quote the offending value ("'1970-13-45' is not a correct literal"): the value may be a
     // birth date or a name, so quoted values are masked and only the message and the element path remain.
     private static string Describe(IEnumerable<string> messages)
@@ -235,4 +256,69 @@ public sealed partial class FhirInputReader
 
     [GeneratedRegex("'[^']*'")]
     private static partial Regex QuotedValue();
+
+    // The text of a Bundle being read, for the fingerprint of what it quarantines. A quarantined entry is identified
+    // best by its own JSON as read (entry[i].resource, followed down through nested Bundles): the same bad entry
+    // keeps its fingerprint when the rest of the Bundle changes, and the position is Firely's, since a Bundle read
+    // without issues has one entry per element of the array. The text is parsed again only when something in it is
+    // quarantined. Should the text not show a resource of the entry's type there, the Bundle's whole text with the
+    // entry's position stands in: it still tells two different Bundles apart.
+    private sealed class BundleText(string json) : IDisposable
+    {
+        private JsonDocument? _document;
+        private bool _unreadable;
+
+        /// <summary>The fingerprint of the Bundle at <paramref name="path"/> (the whole text for an empty path), or of the entry there.</summary>
+        public string FingerprintOf(int[] path, string resourceType)
+        {
+            if (path.Length == 0)
+            {
+                return InputFingerprint.Of(json);
+            }
+
+            if (Find(path) is { } element
+                && element.TryGetProperty("resourceType", out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals(resourceType))
+            {
+                return InputFingerprint.Of(element.GetRawText());
+            }
+
+            return InputFingerprint.Of(json + "#" + string.Concat(path.Select(i => $"entry[{i}]")));
+        }
+
+        public void Dispose() => _document?.Dispose();
+
+        private JsonElement? Find(int[] path)
+        {
+            if (_document is null && !_unreadable)
+            {
+                try
+                {
+                    _document = JsonDocument.Parse(json);
+                }
+                catch (JsonException)
+                {
+                    _unreadable = true;
+                }
+            }
+
+            if (_document is null)
+            {
+                return null;
+            }
+
+            var element = _document.RootElement;
+            foreach (var i in path)
+            {
+                if (element.ValueKind != JsonValueKind.Object
+                    || !element.TryGetProperty("entry", out var entries) || entries.ValueKind != JsonValueKind.Array
+                    || i >= entries.GetArrayLength() || entries[i].ValueKind != JsonValueKind.Object
+                    || !entries[i].TryGetProperty("resource", out element))
+                {
+                    return null;
+                }
+            }
+
+            return element.ValueKind == JsonValueKind.Object ? element : null;
+        }
+    }
 }

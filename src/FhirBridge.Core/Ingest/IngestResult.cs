@@ -24,6 +24,12 @@ public sealed record IngestResult(string Origin, string? ResourceType, ITimeline
     /// <summary>The accepted resource as JSON (the line as received, or the Bundle entry re-serialized), for the state store.</summary>
     public string? Json { get; init; }
 
+    /// <summary>
+    /// For quarantined input, what identifies it by content (<see cref="InputFingerprint"/>), so the store records a
+    /// different bad input met at the same origin with the same reason; null when accepted. For the state store only.
+    /// </summary>
+    public string? Fingerprint { get; init; }
+
     /// <summary>True when the input was quarantined.</summary>
     public bool IsQuarantined => QuarantineReason is not null;
 }

@@ -19,7 +19,7 @@ internal sealed class IngestBatcher(IStateStore store, string source, IProgress<
     {
         if (result.IsQuarantined)
         {
-            _quarantined.Add(new QuarantineItem(result.Origin, result.ResourceType, result.QuarantineReason!));
+            _quarantined.Add(new QuarantineItem(result.Origin, result.ResourceType, result.QuarantineReason!) { Fingerprint = result.Fingerprint });
             _quarantinedTotal++;
         }
         else

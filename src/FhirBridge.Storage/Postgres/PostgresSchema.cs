@@ -80,5 +80,16 @@ internal static class PostgresSchema
         DROP INDEX projection_patient;
         CREATE INDEX projection_record ON projection (source, record_key);
         """,
+
+        // 5 (SQLite's 7): a quarantined input is identified by its content as well as its origin and reason (a REST
+        // page entry or an export's file:line names another resource in every run): the SHA-256 of its text
+        // (InputFingerprint), never the text. The unique index takes it, with rows from before (no fingerprint) as
+        // '' so they keep their identity and an item without one still meets them; their inputs cannot be hashed
+        // now, so one met again gets a second row with a fingerprint, once.
+        """
+        ALTER TABLE quarantine ADD COLUMN fingerprint text COLLATE "C";
+        DROP INDEX quarantine_origin;
+        CREATE UNIQUE INDEX quarantine_origin ON quarantine (source, origin, md5(reason), coalesce(fingerprint, ''));
+        """,
     ];
 }

@@ -171,12 +171,17 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
                 Text(source), Text(r.Type), Text(r.Id), Text(r.VersionId), Text(FormatTime(r.LastUpdated)), Text(r.Patient), Text(r.Json)));
         }
 
-        // The same bad input met again (its file changed and was read again) is recorded once.
+        // The same bad input met again (its file changed and was read again, a page fetched again) is recorded once;
+        // a different one at the same origin with the same reason is not the same input (its fingerprint differs).
+        // A row without a fingerprint (quarantined before migration 5) matches only an item without one.
         foreach (var q in batch.Quarantined)
         {
             write.BatchCommands.Add(Statement(
-                "INSERT INTO quarantine (source, origin, resource_type, reason) VALUES ($1, $2, $3, $4) ON CONFLICT (source, origin, md5(reason)) DO NOTHING;",
-                Text(source), Text(q.Origin), Text(q.ResourceType), Text(q.Reason)));
+                """
+                INSERT INTO quarantine (source, origin, resource_type, reason, fingerprint) VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (source, origin, md5(reason), coalesce(fingerprint, '')) DO NOTHING;
+                """,
+                Text(source), Text(q.Origin), Text(q.ResourceType), Text(q.Reason), Text(q.Fingerprint)));
         }
 
         foreach (var patient in dirty)
@@ -496,9 +501,9 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
     /// <inheritdoc />
     public Task<IReadOnlyList<QuarantineItem>> GetQuarantineAsync(string source, CancellationToken cancellationToken) =>
         QueryAsync(
-            "SELECT origin, resource_type, reason FROM quarantine WHERE source = $1 ORDER BY seq;",
+            "SELECT origin, resource_type, reason, fingerprint FROM quarantine WHERE source = $1 ORDER BY seq;",
             [Text(source)],
-            r => new QuarantineItem(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)),
+            r => new QuarantineItem(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)) { Fingerprint = r.IsDBNull(3) ? null : r.GetString(3) },
             cancellationToken);
 
     /// <inheritdoc />

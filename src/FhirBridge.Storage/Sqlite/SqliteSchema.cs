@@ -80,5 +80,13 @@ internal static class SqliteSchema
         CREATE INDEX projection_record ON projection (source, record_key);
         CREATE INDEX projection_open ON projection (source, open_until) WHERE open_until IS NOT NULL;
         """,
+
+        // 7: a quarantined input is identified by its content as well as its origin and reason (a REST page entry or
+        // an export's file:line names another resource in every run): the SHA-256 of its text (InputFingerprint),
+        // never the text. Rows from before have none and keep their identity (a NULL fingerprint matches only NULL);
+        // their inputs cannot be hashed now, so one met again gets a second row with a fingerprint, once.
+        """
+        ALTER TABLE quarantine ADD COLUMN fingerprint TEXT;
+        """,
     ];
 }

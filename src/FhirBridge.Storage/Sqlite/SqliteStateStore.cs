@@ -120,14 +120,19 @@ public sealed partial class SqliteStateStore : IStateStore
             }
         }
 
-        // The same bad input met again (its file changed and was read again) is recorded once.
+        // The same bad input met again (its file changed and was read again, a page fetched again) is recorded once;
+        // a different one at the same origin with the same reason is not the same input (its fingerprint differs).
+        // A row without a fingerprint (quarantined before migration 7) matches only an item without one.
         await using (var quarantine = Command(connection, tx,
-            "INSERT INTO quarantine (source, origin, resource_type, reason) SELECT $s, $o, $t, $r WHERE NOT EXISTS (SELECT 1 FROM quarantine WHERE source = $s AND origin = $o AND reason = $r);",
-            "$s", "$o", "$t", "$r"))
+            """
+            INSERT INTO quarantine (source, origin, resource_type, reason, fingerprint) SELECT $s, $o, $t, $r, $f
+            WHERE NOT EXISTS (SELECT 1 FROM quarantine WHERE source = $s AND origin = $o AND reason = $r AND coalesce(fingerprint, '') = coalesce($f, ''));
+            """,
+            "$s", "$o", "$t", "$r", "$f"))
         {
             foreach (var q in batch.Quarantined)
             {
-                Set(quarantine, source, q.Origin, q.ResourceType, q.Reason);
+                Set(quarantine, source, q.Origin, q.ResourceType, q.Reason, q.Fingerprint);
                 await quarantine.ExecuteNonQueryAsync(cancellationToken);
             }
         }
@@ -510,9 +515,9 @@ public sealed partial class SqliteStateStore : IStateStore
     /// <inheritdoc />
     public Task<IReadOnlyList<QuarantineItem>> GetQuarantineAsync(string source, CancellationToken cancellationToken) =>
         QueryAsync(
-            "SELECT origin, resource_type, reason FROM quarantine WHERE source = $s ORDER BY seq;",
+            "SELECT origin, resource_type, reason, fingerprint FROM quarantine WHERE source = $s ORDER BY seq;",
             c => c.Parameters.AddWithValue("$s", source),
-            r => new QuarantineItem(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)),
+            r => new QuarantineItem(r.GetString(0), r.IsDBNull(1) ? null : r.GetString(1), r.GetString(2)) { Fingerprint = r.IsDBNull(3) ? null : r.GetString(3) },
             cancellationToken);
 
     // Times are stored as UTC ISO 8601 with a fixed width, so text order is time order.

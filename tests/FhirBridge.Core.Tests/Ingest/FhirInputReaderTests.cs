@@ -101,6 +101,55 @@ public sealed class FhirInputReaderTests : IDisposable
     }
 
     [Fact]
+    public void ReadNdjson_QuarantinedLines_CarryTheSha256OfTheirTextAndAcceptedLinesNone()
+    {
+        const string bad = """{"resourceType":"Procedure","id":"g1","status":"completed","subject":{"reference":"Group/g1"}}""";
+        const string otherBad = """{"resourceType":"Procedure","id":"g2","status":"completed","subject":{"reference":"Group/g1"}}""";
+
+        var results = _reader.ReadNdjson(new StringReader(string.Join('\n', bad, ValidProcedure, otherBad, "{ broken")), "f.ndjson").ToList();
+
+        Assert.Equal(
+            [Sha256Hex(bad), null, Sha256Hex(otherBad), Sha256Hex("{ broken")],
+            results.Select(r => r.Fingerprint));
+        Assert.Equal(results[0].QuarantineReason, results[2].QuarantineReason); // same reason: only the fingerprint tells them apart
+    }
+
+    [Fact]
+    public void ReadJson_BadBundleEntries_AreFingerprintedByTheirOwnJsonAsRead()
+    {
+        const string bad = """{"resourceType":"Procedure","id":"bad","status":"completed"}""";
+        const string nestedBad = """{"resourceType":"Procedure","id":"bad2","status":"completed","subject":{"reference":"Group/g1"}}""";
+        string Bundle(string good) => $$$"""
+            {"resourceType":"Bundle","type":"collection","entry":[
+              {"resource":{{{good}}}},
+              {"resource": {{{bad}}} },
+              {"resource":{"resourceType":"Bundle","type":"collection","entry":[{"resource":{{{nestedBad}}}}]}}
+            ]}
+            """;
+
+        var results = _reader.ReadJson(Bundle(ValidProcedure), "b.json").ToList();
+        var changed = _reader.ReadJson(Bundle(ValidProcedure.Replace("op1", "op7", StringComparison.Ordinal)), "b.json").ToList();
+
+        Assert.Equal(["b.json#entry[0]", "b.json#entry[1]", "b.json#entry[2]#entry[0]"], results.Select(r => r.Origin));
+        Assert.Equal([null, Sha256Hex(bad), Sha256Hex(nestedBad)], results.Select(r => r.Fingerprint));
+        Assert.Equal(results.Select(r => r.Fingerprint), changed.Select(r => r.Fingerprint)); // the rest of the Bundle changed, the bad entries did not
+    }
+
+    [Fact]
+    public void ReadJson_BundleItselfInvalid_IsFingerprintedByItsWholeText()
+    {
+        const string bundle = """{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Patient","id":"p1"}}]}"""; // no type
+
+        var result = Assert.Single(_reader.ReadJson(bundle, "b.json"));
+
+        Assert.True(result.IsQuarantined);
+        Assert.Equal(Sha256Hex(bundle), result.Fingerprint);
+    }
+
+    private static string Sha256Hex(string text) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
+
+    [Fact]
     public void ReadPath_Directory_ReadsJsonAndNdjsonInPathOrderAndSkipsOtherFiles()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "sub"));

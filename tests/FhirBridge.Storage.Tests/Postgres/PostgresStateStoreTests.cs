@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace FhirBridge.Tests.Storage.Postgres;
 
-/// <summary><see cref="StateStoreTests"/> on PostgreSQL, in a throw-away database (skipped without a server); and the migration of the projection to rows per patient.</summary>
+/// <summary><see cref="StateStoreTests"/> on PostgreSQL, in a throw-away database (skipped without a server); and the migrations of the projection to rows per patient and of the quarantine to fingerprints.</summary>
 public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
 {
     /// <inheritdoc />
@@ -28,5 +28,26 @@ public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
         await store.MigrateAsync(default);
 
         await AssertMigratedProjectionAsync(store);
+    }
+
+    [StoreFact]
+    public async Task Migrate_FromBeforeQuarantineFingerprints_KeepsOldRowsWithTheirIdentity()
+    {
+        var before = MigrationsBeforeQuarantineFingerprint(PostgresSchema.Migrations);
+        await using var database = await TestDatabase.CreateAsync();
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES ({before.Length});"
+                + string.Concat(before)
+                + OldQuarantineRows;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
+        await store.MigrateAsync(default);
+
+        await AssertMigratedQuarantineAsync(store);
     }
 }

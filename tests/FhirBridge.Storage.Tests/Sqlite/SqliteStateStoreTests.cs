@@ -3,7 +3,7 @@ using Microsoft.Data.Sqlite;
 
 namespace FhirBridge.Tests.Storage.Sqlite;
 
-/// <summary><see cref="StateStoreTests"/> on SQLite, in a throw-away file; and the migration of the projection to rows per patient.</summary>
+/// <summary><see cref="StateStoreTests"/> on SQLite, in a throw-away file; and the migrations of the projection to rows per patient and of the quarantine to fingerprints.</summary>
 public sealed class SqliteStateStoreTests : StateStoreTests
 {
     /// <inheritdoc />
@@ -27,5 +27,26 @@ public sealed class SqliteStateStoreTests : StateStoreTests
         await store.MigrateAsync(default);
 
         await AssertMigratedProjectionAsync(store);
+    }
+
+    [Fact]
+    public async Task Migrate_FromBeforeQuarantineFingerprints_KeepsOldRowsWithTheirIdentity()
+    {
+        var before = MigrationsBeforeQuarantineFingerprint(SqliteSchema.Migrations);
+        var path = Path.Combine(((SqliteStoreDatabase)Database).Folder, "before-fingerprints.db");
+        await using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES ({before.Length});"
+                + string.Concat(before)
+                + OldQuarantineRows;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var store = new SqliteStateStore(path, TimeProvider.System);
+        await store.MigrateAsync(default);
+
+        await AssertMigratedQuarantineAsync(store);
     }
 }
