@@ -94,7 +94,15 @@ public interface IStateStore
     /// <summary>Marks change sets as accepted by the registry, in one transaction (the push marks them a few at a time).</summary>
     Task MarkOutboxSentAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken);
 
-    /// <summary>Records a failed attempt; <paramref name="dead"/> moves it to the dead letters with the registry's message (<paramref name="failure"/>).</summary>
+    /// <summary>
+    /// Records a failed attempt; <paramref name="dead"/> moves it to the dead letters with the registry's message
+    /// (<paramref name="failure"/>). A dead letter also corrects the projection, in the same transaction, which had
+    /// assumed the registry would apply it: its subject's rows lose their hashes (the registry may not hold what they
+    /// say, so the patient's next recompute sends them again) and the rows it retracted come back (the registry still
+    /// holds them, so the next recompute retracts them again). The patient is not marked dirty: a change set refused
+    /// for good is sent again when an admin replays it (<see cref="ReplayOutboxAsync"/>) or the patient's data changes,
+    /// not every run.
+    /// </summary>
     Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken);
 
     /// <summary>Counts of the outbox by state.</summary>
@@ -114,11 +122,12 @@ public interface IStateStore
     Task<OutboxItem?> GetOutboxItemAsync(long id, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Replays a dead letter, in one transaction: a NEW pending item with the same Bundle and <see cref="OutboxItem.ReplayOf"/>
-    /// = <paramref name="id"/>, while the original stays dead with <see cref="OutboxItem.ReplayedBy"/> set, so history is
-    /// kept. Nothing is queued (and <see cref="OutboxReplay.Refusal"/> says why) when the item does not exist, is not dead,
-    /// was replayed already, or is superseded: a later change set for the same subject exists, and sending the older one
-    /// after it would roll the registry back.
+    /// Replays a dead letter, in one transaction: its patient is marked dirty, so the next run recomputes them and sends
+    /// the subject's records as they are NOW (with the retractions the dead letter carried, which its death put back in
+    /// the projection), never the old Bundle again. Resending the old text could roll the registry back: every change set
+    /// carries the patient's Patient record and the study, which a later change set of another subject may have updated.
+    /// The dead letter stays dead, with <see cref="OutboxItem.ReplayedAt"/> set, so history is kept. Nothing is done (and
+    /// <see cref="OutboxReplay.Refusal"/> says why) when the item does not exist, is not dead, or was replayed already.
     /// </summary>
     Task<OutboxReplay> ReplayOutboxAsync(long id, CancellationToken cancellationToken);
 

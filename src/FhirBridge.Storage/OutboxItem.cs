@@ -23,11 +23,17 @@ public sealed record OutboxItem(long Id, string Source, string Patient, string S
     /// <summary>When the registry refused it for good (it became a dead letter).</summary>
     public DateTimeOffset? DeadAt { get; init; }
 
-    /// <summary>The dead letter this item is a replay of, or null for a change set from a recompute.</summary>
+    /// <summary>The dead letter this item is a copy of (replays made before they recomputed the patient), or null.</summary>
     public long? ReplayOf { get; init; }
 
-    /// <summary>The item that replays this dead letter, or null when it was not replayed.</summary>
+    /// <summary>
+    /// The item that replays this dead letter, for a dead letter replayed as a copy of its Bundle (before replays
+    /// recomputed the patient instead); null otherwise.
+    /// </summary>
     public long? ReplayedBy { get; init; }
+
+    /// <summary>When an admin replayed this dead letter: its patient was marked for recompute then (null: not replayed that way).</summary>
+    public DateTimeOffset? ReplayedAt { get; init; }
 
     /// <summary>
     /// The fingerprint of the profile check that found this change set conforming when it was made (null: not checked

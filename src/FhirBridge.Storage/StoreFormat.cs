@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using FhirBridge.MappingLog;
+using FhirBridge.Reconcile;
 
 namespace FhirBridge.Storage;
 
@@ -23,7 +24,7 @@ internal static class StoreFormat
 
     /// <summary>The columns <see cref="ReadOutbox"/> reads, in its order.</summary>
     public const string OutboxColumns =
-        "id, source, patient, subject_key, bundle, attempts, state, last_error, created_at, last_attempt_at, sent_at, dead_at, replay_of, replayed_by, checked_by";
+        "id, source, patient, subject_key, bundle, attempts, state, last_error, created_at, last_attempt_at, sent_at, dead_at, replay_of, replayed_by, checked_by, replayed_at";
 
     /// <summary>A time as stored: fixed-width UTC text with 100 ns ticks, so text order is time order.</summary>
     public static string? FormatTime(DateTimeOffset? time) =>
@@ -44,7 +45,16 @@ internal static class StoreFormat
             ReplayOf = r.IsDBNull(12) ? null : r.GetInt64(12),
             ReplayedBy = r.IsDBNull(13) ? null : r.GetInt64(13),
             CheckedBy = r.IsDBNull(14) ? null : r.GetString(14),
+            ReplayedAt = ParseTime(r.IsDBNull(15) ? null : r.GetString(15)),
         };
+
+    /// <summary>The rows a change set retracts, as kept in outbox.retracted (null when none).</summary>
+    public static string? WriteRetracted(IReadOnlyList<ProjectedRecord> rows) =>
+        rows.Count == 0 ? null : JsonSerializer.Serialize(rows, LogJson);
+
+    /// <summary>Rows written by <see cref="WriteRetracted"/>.</summary>
+    public static IReadOnlyList<ProjectedRecord> ReadRetracted(string? json) =>
+        json is null ? [] : JsonSerializer.Deserialize<List<ProjectedRecord>>(json, LogJson) ?? [];
 
     /// <summary>A stored mapping-log entry; the message gives its length, never its content.</summary>
     public static MappingLogEntry ReadEntry(string json) =>

@@ -22,4 +22,12 @@ public sealed record ChangeSet(string SubjectKey, string Reason, Bundle Transact
         get => _json ??= Serializer.SerializeToString(Transaction);
         init => _json = value;
     }
+
+    /// <summary>
+    /// The projection rows this change set retracts (records the registry holds that the data no longer supports).
+    /// Kept with the change set in the outbox: should the registry refuse it for good, these records are still in the
+    /// registry, and they go back into the projection so that the patient's next recompute retracts them again
+    /// (docs/registry.md, "Dead letters").
+    /// </summary>
+    public IReadOnlyList<ProjectedRecord> Retracted { get; init; } = [];
 }

@@ -138,7 +138,11 @@ public static class Reconciler
             var fingerprint = Fingerprint(upserts, hashes, json);
             var provenance = ProvenanceBuilder.Build(sourceName, subjectKey, reason, study, upserts, deletes, recorded, fingerprint);
             var transaction = TransactionBundle.Of([.. upserts, provenance], deletes);
-            changes.Add(new ChangeSet(subjectKey, reason, transaction) { Json = ChangeSetJson.Compose(transaction, json) });
+            changes.Add(new ChangeSet(subjectKey, reason, transaction)
+            {
+                Json = ChangeSetJson.Compose(transaction, json),
+                Retracted = [.. retracted.Where(r => r.Record.SubjectKey == subjectKey).Select(r => r.Record)],
+            });
         }
 
         return (projection, changes);

@@ -91,5 +91,13 @@ internal static class PostgresSchema
         DROP INDEX quarantine_origin;
         CREATE UNIQUE INDEX quarantine_origin ON quarantine (source, origin, md5(reason), coalesce(fingerprint, ''));
         """,
+
+        // 6 (SQLite's 8): dead letters correct the projection, and a replay recomputes the patient instead of
+        // resending the old Bundle (docs/registry.md, "Dead letters"): the projection rows each change set retracts,
+        // kept with it (null when none, and on older items), and when an admin replayed a dead letter.
+        """
+        ALTER TABLE outbox ADD COLUMN retracted text;
+        ALTER TABLE outbox ADD COLUMN replayed_at text COLLATE "C";
+        """,
     ];
 }

@@ -342,11 +342,11 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
             write.BatchCommands.Add(Statement("DELETE FROM mapping_log WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
             write.BatchCommands.Add(Statement("DELETE FROM detections WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
 
-            foreach (var (subjectKey, bundle, checkedBy) in commit.ChangeSets)
+            foreach (var changeSet in commit.ChangeSets)
             {
                 write.BatchCommands.Add(Statement(
-                    "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by) VALUES ($1, $2, $3, $4, $5, $6);",
-                    Text(source), Text(patient), Text(subjectKey), Text(bundle), Text(now), Text(checkedBy)));
+                    "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by, retracted) VALUES ($1, $2, $3, $4, $5, $6, $7);",
+                    Text(source), Text(patient), Text(changeSet.SubjectKey), Text(changeSet.Bundle), Text(now), Text(changeSet.CheckedBy), Text(WriteRetracted(changeSet.Retracted))));
             }
 
             AddLog(write, source, patient, commit.Log, now!);
@@ -411,15 +411,54 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
                 cancellationToken);
 
     /// <inheritdoc />
-    public Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken) =>
-        ExecuteAsync(
+    public async Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var marked = await QueryAsync(
+            connection,
+            tx,
             """
             UPDATE outbox SET state = CASE WHEN $3 THEN 'dead' ELSE state END, attempts = attempts + 1, last_error = $2,
                 last_attempt_at = $4, dead_at = CASE WHEN $3 THEN $4 ELSE dead_at END
-            WHERE id = $1;
+            WHERE id = $1
+            RETURNING source, patient, subject_key, retracted;
             """,
             [Bigint(id), Text(failure), Bool(dead), Text(FormatTime(_clock.GetUtcNow()))],
+            r => (Source: r.GetString(0), Patient: r.GetString(1), SubjectKey: r.GetString(2), Retracted: r.IsDBNull(3) ? null : r.GetString(3)),
             cancellationToken);
+        if (dead && marked.Count == 1)
+        {
+            var (source, patient, subjectKey, retracted) = marked[0];
+            await DoubtProjectionAsync(connection, tx, source, patient, subjectKey, ReadRetracted(retracted), cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    // A change set the registry refused for good (docs/registry.md, "Dead letters"): the projection had assumed the
+    // registry would apply it. The subject's rows lose their hashes, so the patient's next recompute sends them again
+    // (what the registry holds of them is not known), and the rows the change set retracted come back, so that
+    // recompute retracts them again (the registry still holds them), unless the patient holds those records again.
+    // Under the patient's recompute lock, as a commit of that patient would take it.
+    private static async Task DoubtProjectionAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string source, string patient, string subjectKey, IReadOnlyList<ProjectedRecord> retracted, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1);", [Bigint(StableKey("recompute", source, patient))], cancellationToken);
+        await ExecuteAsync(connection, tx, "UPDATE projection SET hash = '' WHERE source = $1 AND patient = $2 AND subject_key = $3;", [Text(source), Text(patient), Text(subjectKey)], cancellationToken);
+        foreach (var row in retracted)
+        {
+            await ExecuteAsync(
+                connection,
+                tx,
+                """
+                INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                ON CONFLICT (source, patient, record_key) DO NOTHING;
+                """,
+                [Text(source), Text(patient), Text(row.RecordKey), Text(row.SubjectKey), Text(row.Hash), Text(row.Json), Text(FormatTime(row.OpenUntil))],
+                cancellationToken);
+        }
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, int>> GetOutboxCountsAsync(CancellationToken cancellationToken)
@@ -430,7 +469,7 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
 
     /// <inheritdoc />
     public async Task<int> CountDeadLettersToReplayAsync(CancellationToken cancellationToken) =>
-        (await QueryAsync("SELECT COUNT(*)::integer FROM outbox WHERE state = 'dead' AND replayed_by IS NULL;", [], r => r.GetInt32(0), cancellationToken))[0];
+        (await QueryAsync("SELECT COUNT(*)::integer FROM outbox WHERE state = 'dead' AND replayed_by IS NULL AND replayed_at IS NULL;", [], r => r.GetInt32(0), cancellationToken))[0];
 
     /// <inheritdoc />
     public Task<IReadOnlyList<OutboxItem>> GetOutboxAsync(string? state, int limit, CancellationToken cancellationToken)
@@ -469,9 +508,23 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var dead = await QueryAsync(connection, tx, "SELECT id FROM outbox WHERE state = 'dead' AND replayed_by IS NULL ORDER BY id;", [], r => r.GetInt64(0), cancellationToken);
+        var dead = await QueryAsync(
+            connection,
+            tx,
+            "SELECT id, source, patient FROM outbox WHERE state = 'dead' AND replayed_by IS NULL AND replayed_at IS NULL ORDER BY id;",
+            [],
+            r => (Id: r.GetInt64(0), Source: r.GetString(1), Patient: r.GetString(2)),
+            cancellationToken);
+
+        // The patients' recompute locks first, in the order a commit takes them, so a commit running meanwhile and this
+        // replay cannot wait on each other in a cycle.
+        foreach (var (source, patient) in dead.Select(d => (d.Source, d.Patient)).Distinct().OrderBy(d => d.Source, StringComparer.Ordinal).ThenBy(d => d.Patient, StringComparer.Ordinal))
+        {
+            await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1);", [Bigint(StableKey("recompute", source, patient))], cancellationToken);
+        }
+
         var replays = new List<OutboxReplay>(dead.Count);
-        foreach (var id in dead)
+        foreach (var (id, _, _) in dead)
         {
             replays.Add(await ReplayAsync(connection, tx, id, cancellationToken));
         }
@@ -535,61 +588,44 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         var found = await QueryAsync(
             connection,
             tx,
-            "SELECT source, subject_key, state, replayed_by FROM outbox WHERE id = $1 FOR UPDATE;",
+            "SELECT source, patient, subject_key, state, replayed_by, replayed_at IS NOT NULL FROM outbox WHERE id = $1 FOR UPDATE;",
             [Bigint(id)],
-            r => (Source: r.GetString(0), SubjectKey: r.GetString(1), State: r.GetString(2), ReplayedBy: r.IsDBNull(3) ? (long?)null : r.GetInt64(3)),
+            r => (Source: r.GetString(0), Patient: r.GetString(1), SubjectKey: r.GetString(2), State: r.GetString(3), ReplayedBy: r.IsDBNull(4) ? (long?)null : r.GetInt64(4), ReplayedAlready: r.GetBoolean(5)),
             cancellationToken);
         if (found.Count == 0)
         {
-            return new OutboxReplay(id, null, null, null, string.Create(CultureInfo.InvariantCulture, $"outbox item {id} does not exist"));
+            return new OutboxReplay(id, null, null, string.Create(CultureInfo.InvariantCulture, $"outbox item {id} does not exist"));
         }
 
-        var (source, subjectKey, state, replayedBy) = found[0];
+        var (source, patient, subjectKey, state, replayedBy, replayedAlready) = found[0];
         string? Refused(string why) => string.Create(CultureInfo.InvariantCulture, $"outbox item {id} {why}");
         if (state != OutboxState.Dead)
         {
-            return new OutboxReplay(id, null, source, subjectKey, Refused($"is {state}, not a dead letter"));
+            return new OutboxReplay(id, source, subjectKey, Refused($"is {state}, not a dead letter"));
         }
 
         if (replayedBy is { } by)
         {
-            return new OutboxReplay(id, null, source, subjectKey, Refused(string.Create(CultureInfo.InvariantCulture, $"was replayed already as item {by}")));
+            return new OutboxReplay(id, source, subjectKey, Refused(string.Create(CultureInfo.InvariantCulture, $"was replayed already as item {by}")));
         }
 
-        // Every change set carries the subject's whole state, so a later one (from a recompute, or a replay of a later
-        // one) supersedes it: sending this one after it would put the older state back in the registry.
-        var newer = await QueryAsync(
+        if (replayedAlready)
+        {
+            return new OutboxReplay(id, source, subjectKey, Refused("was replayed already"));
+        }
+
+        // The subject's records are sent again as they are now (IStateStore.ReplayOutboxAsync). A dead letter from
+        // before dead letters corrected the projection gets that correction's first half here; its retractions were
+        // not kept.
+        await DoubtProjectionAsync(connection, tx, source, patient, subjectKey, [], cancellationToken);
+        await ExecuteAsync(
             connection,
             tx,
-            """
-            SELECT id, state FROM outbox
-            WHERE source = $1 AND subject_key = $2 AND id > $3 AND (replay_of IS NULL OR replay_of > $3)
-            ORDER BY id DESC LIMIT 1;
-            """,
-            [Text(source), Text(subjectKey), Bigint(id)],
-            r => (Id: r.GetInt64(0), State: r.GetString(1)),
+            "INSERT INTO dirty (source, patient, generation) VALUES ($1, $2, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;",
+            [Text(source), Text(patient)],
             cancellationToken);
-        if (newer.Count > 0)
-        {
-            return new OutboxReplay(id, null, source, subjectKey, Refused(string.Create(CultureInfo.InvariantCulture,
-                $"is superseded by item {newer[0].Id} ({newer[0].State}), a later change set for the same subject; replaying it would roll the registry back")));
-        }
-
-        // checked_by is not copied: a replayed dead letter is checked again at the push, whatever was found before.
-        var queued = Convert.ToInt64(
-            await ScalarAsync(
-                connection,
-                tx,
-                """
-                INSERT INTO outbox (source, patient, subject_key, bundle, created_at, replay_of)
-                SELECT source, patient, subject_key, bundle, $2, id FROM outbox WHERE id = $1
-                RETURNING id;
-                """,
-                [Bigint(id), Text(FormatTime(_clock.GetUtcNow()))],
-                cancellationToken),
-            CultureInfo.InvariantCulture);
-        await ExecuteAsync(connection, tx, "UPDATE outbox SET replayed_by = $2 WHERE id = $1;", [Bigint(id), Bigint(queued)], cancellationToken);
-        return new OutboxReplay(id, queued, source, subjectKey, null);
+        await ExecuteAsync(connection, tx, "UPDATE outbox SET replayed_at = $2 WHERE id = $1;", [Bigint(id), Text(FormatTime(_clock.GetUtcNow()))], cancellationToken);
+        return new OutboxReplay(id, source, subjectKey, null);
     }
 
     private static ProjectedRecord ReadProjected(NpgsqlDataReader r) =>

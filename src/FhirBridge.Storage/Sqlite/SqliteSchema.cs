@@ -88,5 +88,13 @@ internal static class SqliteSchema
         """
         ALTER TABLE quarantine ADD COLUMN fingerprint TEXT;
         """,
+
+        // 8: dead letters correct the projection, and a replay recomputes the patient instead of resending the old
+        // Bundle (docs/registry.md, "Dead letters"): the projection rows each change set retracts, kept with it (null
+        // when none, and on older items), and when an admin replayed a dead letter.
+        """
+        ALTER TABLE outbox ADD COLUMN retracted TEXT;
+        ALTER TABLE outbox ADD COLUMN replayed_at TEXT;
+        """,
     ];
 }

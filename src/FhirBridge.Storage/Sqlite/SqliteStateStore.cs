@@ -270,7 +270,7 @@ public sealed partial class SqliteStateStore : IStateStore
         await using var markDirty = Command(connection, tx, "INSERT INTO dirty (source, patient, generation) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;", "$s", "$p");
         await using var delete = Command(connection, tx, "DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;", "$s", "$p");
         await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);", "$s", "$p", "$k", "$sk", "$h", "$j", "$o");
-        await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by) VALUES ($s, $p, $k, $b, $t, $c);", "$s", "$p", "$k", "$b", "$t", "$c");
+        await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by, retracted) VALUES ($s, $p, $k, $b, $t, $c, $r);", "$s", "$p", "$k", "$b", "$t", "$c", "$r");
         await using var logInsert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);", "$s", "$p", "$e", "$r");
         await using var detection = Command(connection, tx, "INSERT INTO detections (source, patient, json) VALUES ($s, $p, $j);", "$s", "$p", "$j");
         await using var clear = Command(connection, tx, "DELETE FROM dirty WHERE source = $s AND patient = $p AND generation = $g;", "$s", "$p", "$g");
@@ -293,9 +293,9 @@ public sealed partial class SqliteStateStore : IStateStore
             Set(delete, source, patient);
             await delete.ExecuteNonQueryAsync(cancellationToken);
 
-            foreach (var (subjectKey, bundle, checkedBy) in commit.ChangeSets)
+            foreach (var changeSet in commit.ChangeSets)
             {
-                Set(enqueue, source, patient, subjectKey, bundle, now, checkedBy);
+                Set(enqueue, source, patient, changeSet.SubjectKey, changeSet.Bundle, now, changeSet.CheckedBy, WriteRetracted(changeSet.Retracted));
                 await enqueue.ExecuteNonQueryAsync(cancellationToken);
             }
 
@@ -407,21 +407,60 @@ public sealed partial class SqliteStateStore : IStateStore
                 cancellationToken);
 
     /// <inheritdoc />
-    public Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken) =>
-        ExecuteAsync(
-            """
+    public async Task MarkOutboxFailedAsync(long id, string failure, bool dead, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        string? source = null, patient = null, subjectKey = null, retracted = null;
+        await using (var mark = Command(connection, tx, """
             UPDATE outbox SET state = CASE WHEN $dead THEN 'dead' ELSE state END, attempts = attempts + 1, last_error = $e,
                 last_attempt_at = $t, dead_at = CASE WHEN $dead THEN $t ELSE dead_at END
-            WHERE id = $id;
-            """,
-            c =>
+            WHERE id = $id
+            RETURNING source, patient, subject_key, retracted;
+            """))
+        {
+            mark.Parameters.AddWithValue("$id", id);
+            mark.Parameters.AddWithValue("$e", failure);
+            mark.Parameters.AddWithValue("$dead", dead);
+            mark.Parameters.AddWithValue("$t", FormatTime(_clock.GetUtcNow()));
+            await using var reader = await mark.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
             {
-                c.Parameters.AddWithValue("$id", id);
-                c.Parameters.AddWithValue("$e", failure);
-                c.Parameters.AddWithValue("$dead", dead);
-                c.Parameters.AddWithValue("$t", FormatTime(_clock.GetUtcNow()));
-            },
-            cancellationToken);
+                (source, patient, subjectKey, retracted) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+            }
+        }
+
+        if (dead && source is not null)
+        {
+            await DoubtProjectionAsync(connection, tx, source, patient!, subjectKey!, ReadRetracted(retracted), cancellationToken);
+        }
+
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    // A change set the registry refused for good (docs/registry.md, "Dead letters"): the projection had assumed the
+    // registry would apply it. The subject's rows lose their hashes, so the patient's next recompute sends them again
+    // (what the registry holds of them is not known), and the rows the change set retracted come back, so that
+    // recompute retracts them again (the registry still holds them), unless the patient holds those records again.
+    private static async Task DoubtProjectionAsync(
+        SqliteConnection connection, SqliteTransaction tx, string source, string patient, string subjectKey, IReadOnlyList<ProjectedRecord> retracted, CancellationToken cancellationToken)
+    {
+        await using (var doubt = Command(connection, tx, "UPDATE projection SET hash = '' WHERE source = $s AND patient = $p AND subject_key = $k;", "$s", "$p", "$k"))
+        {
+            Set(doubt, source, patient, subjectKey);
+            await doubt.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var restore = Command(connection, tx, """
+            INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o)
+            ON CONFLICT (source, patient, record_key) DO NOTHING;
+            """, "$s", "$p", "$k", "$sk", "$h", "$j", "$o");
+        foreach (var row in retracted)
+        {
+            Set(restore, source, patient, row.RecordKey, row.SubjectKey, row.Hash, row.Json, FormatTime(row.OpenUntil));
+            await restore.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, int>> GetOutboxCountsAsync(CancellationToken cancellationToken)
@@ -432,7 +471,7 @@ public sealed partial class SqliteStateStore : IStateStore
 
     /// <inheritdoc />
     public async Task<int> CountDeadLettersToReplayAsync(CancellationToken cancellationToken) =>
-        (await QueryAsync("SELECT COUNT(*) FROM outbox WHERE state = 'dead' AND replayed_by IS NULL;", _ => { }, r => r.GetInt32(0), cancellationToken))[0];
+        (await QueryAsync("SELECT COUNT(*) FROM outbox WHERE state = 'dead' AND replayed_by IS NULL AND replayed_at IS NULL;", _ => { }, r => r.GetInt32(0), cancellationToken))[0];
 
     /// <inheritdoc />
     public Task<IReadOnlyList<OutboxItem>> GetOutboxAsync(string? state, int limit, CancellationToken cancellationToken)
@@ -472,7 +511,7 @@ public sealed partial class SqliteStateStore : IStateStore
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         var dead = new List<long>();
-        await using (var select = Command(connection, tx, "SELECT id FROM outbox WHERE state = 'dead' AND replayed_by IS NULL ORDER BY id;"))
+        await using (var select = Command(connection, tx, "SELECT id FROM outbox WHERE state = 'dead' AND replayed_by IS NULL AND replayed_at IS NULL ORDER BY id;"))
         await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -524,71 +563,52 @@ public sealed partial class SqliteStateStore : IStateStore
     /// <summary>One replay inside the caller's transaction; see <see cref="IStateStore.ReplayOutboxAsync"/>.</summary>
     private async Task<OutboxReplay> ReplayAsync(SqliteConnection connection, SqliteTransaction tx, long id, CancellationToken cancellationToken)
     {
-        string source, subjectKey, state;
+        string source, patient, subjectKey, state;
         long? replayedBy;
-        await using (var read = Command(connection, tx, "SELECT source, subject_key, state, replayed_by FROM outbox WHERE id = $id;"))
+        bool replayedAlready;
+        await using (var read = Command(connection, tx, "SELECT source, patient, subject_key, state, replayed_by, replayed_at IS NOT NULL FROM outbox WHERE id = $id;"))
         {
             read.Parameters.AddWithValue("$id", id);
             await using var reader = await read.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken))
             {
-                return new OutboxReplay(id, null, null, null, string.Create(CultureInfo.InvariantCulture, $"outbox item {id} does not exist"));
+                return new OutboxReplay(id, null, null, string.Create(CultureInfo.InvariantCulture, $"outbox item {id} does not exist"));
             }
 
-            (source, subjectKey, state, replayedBy) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3));
+            (source, patient, subjectKey, state) = (reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3));
+            (replayedBy, replayedAlready) = (reader.IsDBNull(4) ? null : reader.GetInt64(4), reader.GetBoolean(5));
         }
 
         string? Refused(string why) => string.Create(CultureInfo.InvariantCulture, $"outbox item {id} {why}");
         if (state != OutboxState.Dead)
         {
-            return new OutboxReplay(id, null, source, subjectKey, Refused($"is {state}, not a dead letter"));
+            return new OutboxReplay(id, source, subjectKey, Refused($"is {state}, not a dead letter"));
         }
 
         if (replayedBy is { } by)
         {
-            return new OutboxReplay(id, null, source, subjectKey, Refused(string.Create(CultureInfo.InvariantCulture, $"was replayed already as item {by}")));
+            return new OutboxReplay(id, source, subjectKey, Refused(string.Create(CultureInfo.InvariantCulture, $"was replayed already as item {by}")));
         }
 
-        // Every change set carries the subject's whole state, so a later one (from a recompute, or a replay of a later
-        // one) supersedes it: sending this one after it would put the older state back in the registry.
-        await using (var newer = Command(connection, tx, """
-            SELECT id, state FROM outbox
-            WHERE source = $s AND subject_key = $k AND id > $id AND (replay_of IS NULL OR replay_of > $id)
-            ORDER BY id DESC LIMIT 1;
-            """))
+        if (replayedAlready)
         {
-            newer.Parameters.AddWithValue("$s", source);
-            newer.Parameters.AddWithValue("$k", subjectKey);
-            newer.Parameters.AddWithValue("$id", id);
-            await using var reader = await newer.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                return new OutboxReplay(id, null, source, subjectKey, Refused(string.Create(CultureInfo.InvariantCulture,
-                    $"is superseded by item {reader.GetInt64(0)} ({reader.GetString(1)}), a later change set for the same subject; replaying it would roll the registry back")));
-            }
+            return new OutboxReplay(id, source, subjectKey, Refused("was replayed already"));
         }
 
-        // checked_by is not copied: a replayed dead letter is checked again at the push, whatever was found before.
-        long queued;
-        await using (var insert = Command(connection, tx, """
-            INSERT INTO outbox (source, patient, subject_key, bundle, created_at, replay_of)
-            SELECT source, patient, subject_key, bundle, $t, id FROM outbox WHERE id = $id
-            RETURNING id;
-            """))
+        // The subject's records are sent again as they are now (IStateStore.ReplayOutboxAsync). A dead letter from
+        // before dead letters corrected the projection gets that correction's first half here; its retractions were
+        // not kept.
+        await DoubtProjectionAsync(connection, tx, source, patient, subjectKey, [], cancellationToken);
+        await using (var mark = Command(connection, tx, """
+            INSERT INTO dirty (source, patient, generation) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;
+            UPDATE outbox SET replayed_at = $t WHERE id = $id;
+            """, "$s", "$p", "$t", "$id"))
         {
-            insert.Parameters.AddWithValue("$id", id);
-            insert.Parameters.AddWithValue("$t", FormatTime(_clock.GetUtcNow()));
-            queued = Convert.ToInt64(await insert.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            Set(mark, source, patient, FormatTime(_clock.GetUtcNow()), id);
+            await mark.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await using (var link = Command(connection, tx, "UPDATE outbox SET replayed_by = $q WHERE id = $id;"))
-        {
-            link.Parameters.AddWithValue("$id", id);
-            link.Parameters.AddWithValue("$q", queued);
-            await link.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        return new OutboxReplay(id, queued, source, subjectKey, null);
+        return new OutboxReplay(id, source, subjectKey, null);
     }
 
     private static ProjectedRecord ReadProjected(SqliteDataReader r) =>

@@ -108,28 +108,29 @@ internal static class OutboxCommand
                     throw new CliError(refusal);
                 }
 
-                await Console.Out.WriteLineAsync(Queued(replay));
-                await Console.Out.WriteLineAsync("nothing was sent: the running service, or the next `fhirbridge run`, sends it");
+                await Console.Out.WriteLineAsync(Replayed(replay));
+                await Console.Out.WriteLineAsync("nothing was sent: the running service's next run of the source, or the next `fhirbridge run`, recomputes the patient and sends the subject's records as they are then");
                 return 0;
             }
 
             var replays = await store.ReplayDeadOutboxAsync(cancellationToken);
             foreach (var replay in replays)
             {
-                await Console.Out.WriteLineAsync(replay.Refusal is null ? Queued(replay) : "skipped: " + replay.Refusal);
+                await Console.Out.WriteLineAsync(replay.Refusal is null ? Replayed(replay) : "skipped: " + replay.Refusal);
             }
 
-            var queued = replays.Count(r => r.QueuedId is not null);
+            var replayed = replays.Count(r => r.Replayed);
             await Console.Out.WriteLineAsync(replays.Count == 0
                 ? "no dead letters to replay"
-                : string.Create(CultureInfo.InvariantCulture, $"queued {queued} of {replays.Count} dead letters; nothing was sent: the running service, or the next `fhirbridge run`, sends them"));
+                : string.Create(CultureInfo.InvariantCulture, $"replayed {replayed} of {replays.Count} dead letters; nothing was sent: the running service's next run of each source, or the next `fhirbridge run`, recomputes their patients and sends the subjects' records as they are then"));
             return 0;
         }));
         return command;
     }
 
-    private static string Queued(OutboxReplay replay) => string.Create(CultureInfo.InvariantCulture,
-        $"queued outbox item {replay.QueuedId}: replay of dead letter {replay.Id} (source {replay.Source}, subject {Prefix(replay.SubjectKey!)})");
+    // A replay recomputes the dead letter's patient rather than resending its old Bundle (docs/registry.md, "Dead letters").
+    private static string Replayed(OutboxReplay replay) => string.Create(CultureInfo.InvariantCulture,
+        $"replayed dead letter {replay.Id} (source {replay.Source}, subject {Prefix(replay.SubjectKey!)}): its patient is recomputed at the next run");
 
     private static async Task WriteTableAsync(TextWriter output, IReadOnlyList<OutboxItem> items)
     {
@@ -142,7 +143,7 @@ internal static class OutboxCommand
             i.State,
             i.Attempts.ToString(CultureInfo.InvariantCulture),
             Time(i.CreatedAt),
-            i.ReplayOf is { } of ? $"replay of {of}" : i.ReplayedBy is { } by ? $"replayed by {by}" : "",
+            i.ReplayOf is { } of ? $"replay of {of}" : i.ReplayedBy is { } by ? $"replayed by {by}" : i.ReplayedAt is { } at ? $"replayed {Time(at)}" : "",
             FirstLine(i.LastError),
         }).ToList();
         var widths = header.Select((h, c) => rows.Select(r => r[c].Length).Append(h.Length).Max()).ToArray();
@@ -167,6 +168,7 @@ internal static class OutboxCommand
         lastError = i.LastError,
         replayOf = i.ReplayOf,
         replayedBy = i.ReplayedBy,
+        replayedAt = i.ReplayedAt,
     };
 
     private static string Prefix(string subjectKey) => subjectKey.Length <= SubjectPrefix ? subjectKey : subjectKey[..SubjectPrefix] + "…";

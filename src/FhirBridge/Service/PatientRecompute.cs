@@ -283,7 +283,7 @@ public sealed class PatientRecompute(
             patient,
             generation,
             projection,
-            [.. changes.Select((c, i) => new QueuedChangeSet(c.SubjectKey, c.Json, checkedBy[i]))],
+            [.. changes.Select((c, i) => new QueuedChangeSet(c.SubjectKey, c.Json, checkedBy[i]) { Retracted = c.Retracted })],
             log,
             StoredResult.Write(detection, asOf))
         {

@@ -96,6 +96,21 @@ public class ReconcilerTests
         var provenance = Sent<Provenance>(change);
         Assert.Equal("NULLIFY", provenance.Activity!.Coding[0].Code);
         Assert.Contains(provenance.Target, t => t.Type == "AdverseEvent" && t.Identifier?.Value == "ae1" && t.Reference is null);
+
+        // The rows it retracts go with it, as they were held, should the registry refuse it for good.
+        Assert.Equal(projection.Where(p => p.RecordKey.EndsWith("|ret", StringComparison.Ordinal) || p.RecordKey.EndsWith("|ae1", StringComparison.Ordinal)), change.Retracted);
+    }
+
+    [Fact]
+    public void Reconcile_TwoSubjectsChangeOneRetracts_OnlyThatChangeSetCarriesTheRetractedRows()
+    {
+        var (projection, _) = Reconcile([Patient(), Subject("s1"), Subject("s2"), Procedure("op2", "s2")], []);
+
+        var (_, changes) = Reconcile([Patient(), Subject("s1", arm: "tumor")], projection);
+
+        Assert.Equal(["s1", "s2"], changes.Select(c => c.SubjectKey));
+        Assert.Empty(changes[0].Retracted);
+        Assert.Equal(projection.Where(p => p.SubjectKey == "s2"), changes[1].Retracted);
     }
 
     [Fact]

@@ -30,7 +30,8 @@ public sealed class SqliteOutboxTests : OutboxTests
         var old = Assert.Single(await store.GetOutboxAsync(OutboxState.Pending, 10, default));
         Assert.Equal(("s", 0, (DateTimeOffset?)null, (long?)null), (old.SubjectKey, old.Attempts, old.CreatedAt, old.ReplayOf));
         await store.MarkOutboxFailedAsync(old.Id, "400 Bad Request: error invalid: bad", dead: true, default);
-        Assert.Equal(old.Id + 1, (await store.ReplayOutboxAsync(old.Id, default)).QueuedId);
+        Assert.True((await store.ReplayOutboxAsync(old.Id, default)).Replayed);
+        Assert.Equal("p", Assert.Single(await store.GetDirtyPatientsAsync("h", 10, default)).Patient);
     }
 
     [Fact]
@@ -53,5 +54,25 @@ public sealed class SqliteOutboxTests : OutboxTests
         Assert.Null(Assert.Single(await store.GetPendingOutboxAsync(10, default)).CheckedBy);
         await store.CommitRecomputeAsync("h", "p", null, [], [new("s", "{}", "check-1")], [], default);
         Assert.Equal([null, "check-1"], (await store.GetPendingOutboxAsync(10, default)).Select(i => i.CheckedBy));
+    }
+
+    [Fact]
+    public async Task Migrate_FromSchemaSix_OldDeadLettersAreReplayedByRecompute()
+    {
+        var path = Path.Combine(((SqliteStoreDatabase)Database).Folder, "v6.db");
+        await using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (6);"
+                + string.Concat(SqliteSchema.Migrations.Take(6))
+                + DeadLettersBeforeDoubt;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var store = new SqliteStateStore(path, Clock);
+        await store.MigrateAsync(default);
+
+        await AssertDeadLettersBeforeDoubtAsync(store);
     }
 }

@@ -6,7 +6,7 @@ namespace FhirBridge.Tests.Cli;
 /// <summary>
 /// <c>fhirbridge outbox list</c> and <c>replay</c> end to end: <c>run --once</c> pushes a Directory source's change sets
 /// to the FHIR test server as the registry, which refuses some; the dead letters are listed with the registry's message,
-/// replayed as linked copies, and sent by the next run.
+/// replayed (their patients marked for recompute), and their subjects sent again by the next run.
 /// </summary>
 public sealed class OutboxCommandTests : IAsyncLifetime
 {
@@ -81,41 +81,43 @@ public sealed class OutboxCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public void OutboxReplay_Id_QueuesALinkedCopy_ThatTheNextRunSends()
+    public void OutboxReplay_Id_MarksThePatientForRecompute_AndTheNextRunSendsTheSubjectAsItIsThen()
     {
         RunWithRefusals(1);
-        var deadId = Assert.Single(Items("dead")).GetProperty("id").GetInt64();
+        var dead = Assert.Single(Items("dead"));
+        var deadId = dead.GetProperty("id").GetInt64();
 
         var replay = Outbox("replay", deadId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         Assert.True(replay.ExitCode == 0, replay.Stderr);
-        Assert.StartsWith($"queued outbox item 3: replay of dead letter {deadId} (source hospital-a, subject ", replay.Stdout, StringComparison.Ordinal);
-        Assert.Equal(1, _registry.ResourceCount("ResearchSubject")); // replay only queues
-        var copy = Assert.Single(Items("pending"));
-        Assert.Equal((3, deadId), (copy.GetProperty("id").GetInt64(), copy.GetProperty("replayOf").GetInt64()));
-        Assert.Contains($"replay of {deadId}", Outbox("list").Stdout, StringComparison.Ordinal);
+        Assert.StartsWith($"replayed dead letter {deadId} (source hospital-a, subject ", replay.Stdout, StringComparison.Ordinal);
+        Assert.Contains("its patient is recomputed at the next run", replay.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, _registry.ResourceCount("ResearchSubject")); // replay only marks
+        Assert.Empty(Items("pending"));
+        Assert.Equal(JsonValueKind.String, Assert.Single(Items("dead")).GetProperty("replayedAt").ValueKind);
+        Assert.Contains("replayed ", Outbox("list", "--state", "dead").Stdout, StringComparison.Ordinal);
 
         var next = RunOnce();
 
         Assert.True(next.ExitCode == 0, next.Stdout + next.Stderr);
         Assert.Contains("registry   1 change sets sent to", next.Stdout, StringComparison.Ordinal);
         Assert.Equal(2, _registry.ResourceCount("ResearchSubject"));
-        Assert.Equal(deadId, Assert.Single(Items("sent"), i => i.GetProperty("id").GetInt64() == 3).GetProperty("replayOf").GetInt64());
-        var original = Assert.Single(Items("dead"));
-        Assert.Equal(3, original.GetProperty("replayedBy").GetInt64());
-        Assert.Equal("outbox item 1 was replayed already as item 3", Outbox("replay", "1").Stderr.Trim()["fhirbridge: error: ".Length..]);
+        var resent = Assert.Single(Items("sent"), i => i.GetProperty("id").GetInt64() > deadId + 1);
+        Assert.Equal(dead.GetProperty("subjectKey").GetString(), resent.GetProperty("subjectKey").GetString());
+        Assert.Equal(JsonValueKind.Null, resent.GetProperty("replayOf").ValueKind); // a new change set, not a copy
+        Assert.Equal($"outbox item {deadId} was replayed already", Outbox("replay", deadId.ToString(System.Globalization.CultureInfo.InvariantCulture)).Stderr.Trim()["fhirbridge: error: ".Length..]);
     }
 
     [Fact]
-    public void OutboxReplay_All_QueuesEveryDeadLetter_ThatTheNextRunSends()
+    public void OutboxReplay_All_MarksEveryDeadLettersPatient_AndTheNextRunSendsThem()
     {
         RunWithRefusals(2);
 
         var replay = Outbox("replay", "--all");
 
         Assert.True(replay.ExitCode == 0, replay.Stderr);
-        Assert.Contains("queued 2 of 2 dead letters", replay.Stdout, StringComparison.Ordinal);
-        Assert.Equal(2, Items("pending").Count);
+        Assert.Contains("replayed 2 of 2 dead letters", replay.Stdout, StringComparison.Ordinal);
+        Assert.Empty(Items("pending"));
         Assert.Contains("registry   2 change sets sent to", RunOnce().Stdout, StringComparison.Ordinal);
         Assert.Equal(2, _registry.ResourceCount("ResearchSubject"));
         Assert.Contains("no dead letters to replay", Outbox("replay", "--all").Stdout, StringComparison.Ordinal);

@@ -76,7 +76,7 @@ public static class AdminEndpoints
         app.MapPost("/admin/dead-letters/{id:long}/replay", async (long id, AdminData data, CancellationToken ct) =>
         {
             var replay = await data.Store.ReplayOutboxAsync(id, ct);
-            var message = replay.Refusal ?? string.Create(CultureInfo.InvariantCulture, $"dead letter {id} queued again as outbox item {replay.QueuedId}; the next push sends it");
+            var message = replay.Refusal ?? string.Create(CultureInfo.InvariantCulture, $"dead letter {id} replayed: the next run of source {replay.Source} recomputes its patient and sends the subject's records as they are then");
             return Results.Redirect("/admin/dead-letters?message=" + Uri.EscapeDataString(message));
         });
 
@@ -87,7 +87,7 @@ public static class AdminEndpoints
         api.MapGet("/unmapped", async (AdminData data, CancellationToken ct) => Results.Json(await data.UnmappedAsync(ct), Json));
         api.MapGet("/chart", async (AdminData data, CancellationToken ct) => Results.Json(await data.ChartAsync(ct), Json));
         api.MapGet("/dead-letters", async (AdminData data, CancellationToken ct) =>
-            Results.Json((await data.Store.GetOutboxAsync(OutboxState.Dead, 1000, ct)).Select(i => new { i.Id, i.Source, i.SubjectKey, i.Attempts, i.DeadAt, i.LastError, i.ReplayedBy }), Json));
+            Results.Json((await data.Store.GetOutboxAsync(OutboxState.Dead, 1000, ct)).Select(i => new { i.Id, i.Source, i.SubjectKey, i.Attempts, i.DeadAt, i.LastError, i.ReplayedBy, i.ReplayedAt }), Json));
         api.MapPost("/dead-letters/{id:long}/replay", async (long id, AdminData data, CancellationToken ct) =>
         {
             var replay = await data.Store.ReplayOutboxAsync(id, ct);

@@ -151,8 +151,8 @@ internal static class AdminPages
             html.Append("<p id=\"replay-message\">").Append(E(message)).Append("</p>");
         }
 
-        html.Append("<p>Change sets the registry refused. Replay queues one again as a new outbox item (the original stays, linked); the next push sends it. ")
-            .Append("A dead letter a later change set supersedes is not replayed.</p>");
+        html.Append("<p>Change sets the registry refused. Replay recomputes the dead letter's patient at the source's next run, and the subject's records ")
+            .Append("are sent as they are then, never the refused Bundle again (it may hold an older Patient or study record than the registry has now).</p>");
         html.Append("<table id=\"dead-letters\"><tr><th>id</th><th>source</th><th>subject</th><th>dead since</th><th>attempts</th><th>registry's message</th><th></th></tr>");
         foreach (var i in items)
         {
@@ -160,6 +160,8 @@ internal static class AdminPages
             html.Append(Ci, $"<td><pre>{E(i.LastError)}</pre></td><td>");
             html.Append(i.ReplayedBy is { } by
                 ? string.Create(Ci, $"replayed as {by}")
+                : i.ReplayedAt is { } at
+                ? E("replayed " + Time(at))
                 : string.Create(Ci, $"<form method=\"post\" action=\"/admin/dead-letters/{i.Id}/replay\"><button type=\"submit\">Replay</button></form>"));
             html.Append("</td></tr>");
         }

@@ -107,7 +107,7 @@ public sealed class AdminHostTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ReplayForm_SameOrigin_QueuesTheDeadLetterAgain()
+    public async Task ReplayForm_SameOrigin_MarksTheDeadLettersPatientForRecompute()
     {
         using var client = Client();
         var cookie = (await SignInAsync(client)).Split(';')[0];
@@ -122,12 +122,13 @@ public sealed class AdminHostTests : IAsyncLifetime
         using var response = await client.SendAsync(replay);
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Contains("queued%20again", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
-        Assert.Equal(_dead, Assert.Single(await _store.GetPendingOutboxAsync(10, default)).ReplayOf);
+        Assert.Contains("recomputes%20its%20patient", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        Assert.Equal("p1", Assert.Single(await _store.GetDirtyPatientsAsync("a", 10, default)).Patient);
+        Assert.NotNull((await _store.GetOutboxItemAsync(_dead, default))!.ReplayedAt);
     }
 
     [Fact]
-    public async Task ReplayForm_FromAnotherOrigin_Is403AndQueuesNothing()
+    public async Task ReplayForm_FromAnotherOrigin_Is403AndReplaysNothing()
     {
         using var client = Client();
         var cookie = (await SignInAsync(client)).Split(';')[0];
@@ -138,11 +139,12 @@ public sealed class AdminHostTests : IAsyncLifetime
         using var response = await client.SendAsync(replay);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty(await _store.GetPendingOutboxAsync(10, default));
+        Assert.Empty(await _store.GetDirtyPatientsAsync("a", 10, default));
+        Assert.Null((await _store.GetOutboxItemAsync(_dead, default))!.ReplayedAt);
     }
 
     [Fact]
-    public async Task ReplayApi_WithTheKey_QueuesOnce_ThenSaysWhyNot()
+    public async Task ReplayApi_WithTheKey_ReplaysOnce_ThenSaysWhyNot()
     {
         using var client = Client();
         client.DefaultRequestHeaders.Add("Authorization", "Bearer " + ApiKey);
@@ -151,8 +153,8 @@ public sealed class AdminHostTests : IAsyncLifetime
         using var second = await client.PostAsync(new Uri($"/admin/api/dead-letters/{_dead}/replay", UriKind.Relative), null);
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
-        using var queued = JsonDocument.Parse(await first.Content.ReadAsStringAsync());
-        Assert.Equal(_dead, queued.RootElement.GetProperty("id").GetInt64());
+        using var replayed = JsonDocument.Parse(await first.Content.ReadAsStringAsync());
+        Assert.Equal((_dead, true), (replayed.RootElement.GetProperty("id").GetInt64(), replayed.RootElement.GetProperty("replayed").GetBoolean()));
         Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
         Assert.Contains("was replayed already", await second.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
