@@ -50,19 +50,21 @@ public interface IStateStore
     /// <summary>The shared resources (Location, Organization) of a source.</summary>
     Task<IReadOnlyList<StoredResource>> GetSharedResourcesAsync(string source, CancellationToken cancellationToken);
 
-    /// <summary>The registry records last handed over for a patient.</summary>
-    Task<IReadOnlyList<ProjectedRecord>> GetProjectionAsync(string source, string patient, CancellationToken cancellationToken);
+    /// <summary>The registry records last handed over for a patient, with the projection's version (see <see cref="RecomputeCommit.ProjectionVersion"/>).</summary>
+    Task<PatientProjection> GetProjectionAsync(string source, string patient, CancellationToken cancellationToken);
 
     /// <summary>
     /// The projections of several patients at once, in one read: for each patient asked for, exactly what
-    /// <see cref="GetProjectionAsync"/> gives (in record key order), and an empty list for a patient with none.
+    /// <see cref="GetProjectionAsync"/> gives (in record key order, with its version), and an empty list for a patient
+    /// with none. Each patient's records and version are read together, so the version is the one of those records.
     /// </summary>
-    Task<IReadOnlyDictionary<string, IReadOnlyList<ProjectedRecord>>> GetProjectionsAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken);
+    Task<IReadOnlyDictionary<string, PatientProjection>> GetProjectionsAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken);
 
     /// <summary>
     /// Commits one patient's recompute in one transaction: replaces their projection and mapping-log entries, enqueues
     /// the change sets, and clears their dirty mark unless it changed again since <paramref name="generation"/>. Removes
-    /// their stored detection (<see cref="GetDetectionsAsync"/>), which this call does not carry.
+    /// their stored detection (<see cref="GetDetectionsAsync"/>), which this call does not carry. Carries no projection
+    /// version, so it is applied whatever the patient's (see <see cref="RecomputeCommit.ProjectionVersion"/>).
     /// </summary>
     Task CommitRecomputeAsync(
         string source,
@@ -80,7 +82,18 @@ public interface IStateStore
     /// and repeats nothing, at one commit per batch instead of per patient. Records the patient no longer holds that
     /// another patient holds now are handed over: that patient loses them and is marked dirty (docs/registry.md).
     /// </summary>
-    Task CommitRecomputesAsync(string source, IReadOnlyList<RecomputeCommit> commits, CancellationToken cancellationToken);
+    /// <remarks>
+    /// A commit computed from a projection that is no longer current is dropped, not applied: when the patient's
+    /// projection version is not <see cref="RecomputeCommit.ProjectionVersion"/> any more (a hand-over earlier in this
+    /// batch or in an earlier one took records from them, or another instance committed them since), nothing of that
+    /// commit is written (projection, change sets, mapping log, detection, dirty mark) and the patient is marked dirty,
+    /// so they are recomputed from the current state; writing it would put back records a hand-over took, or queue an
+    /// older change set after a newer one. Every applied commit, and every hand-over, advances the version of the
+    /// patient whose projection it changes. On PostgreSQL the version is checked and advanced under the patient's
+    /// advisory lock, so concurrent instances see each other's commits.
+    /// </remarks>
+    /// <returns>The commits dropped, in the list's order; almost always none.</returns>
+    Task<IReadOnlyList<RecomputeCommit>> CommitRecomputesAsync(string source, IReadOnlyList<RecomputeCommit> commits, CancellationToken cancellationToken);
 
     /// <summary>The stored detections of a source's patients (see <see cref="RecomputeCommit.Detection"/>), in patient id order (ordinal).</summary>
     IAsyncEnumerable<StoredDetection> GetDetectionsAsync(string source, CancellationToken cancellationToken);

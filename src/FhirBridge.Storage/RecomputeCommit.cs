@@ -27,4 +27,13 @@ public sealed record RecomputeCommit(
     /// nothing, and the projection's rows are most of what a commit writes.
     /// </summary>
     public bool ProjectionUnchanged { get; init; }
+
+    /// <summary>
+    /// The <see cref="PatientProjection.Version"/> the recompute read. The commit is applied only if the patient's
+    /// projection is still at that version; otherwise it was computed from a state that is no longer current (another
+    /// recompute of the patient was committed since, or a hand-over took records from them) and is dropped whole:
+    /// nothing of it is written and the patient is marked dirty, to be recomputed from the current state. Null: the
+    /// commit was not computed from a read projection and is applied whatever the version.
+    /// </summary>
+    public long? ProjectionVersion { get; init; }
 }

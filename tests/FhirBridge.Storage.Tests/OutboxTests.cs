@@ -128,6 +128,26 @@ public abstract class OutboxTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task MarkFailed_Dead_ARecomputeReadBeforeItIsDropped_SoTheCorrectionStays()
+    {
+        IReadOnlyList<ProjectedRecord> first = [Row("AdverseEvent|e", "s1", "he"), Row("ResearchSubject|s1", "s1", "h1")];
+        await _store.CommitRecomputeAsync(Source, "p1", null, first, [new("s1", "{}")], [], default);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [first[1]], [new("s1", "{\"retract\":1}") { Retracted = [first[0]] }], [], default);
+        var retraction = (await _store.GetPendingOutboxAsync(10, default))[^1].Id;
+
+        // A recompute reads the patient, then the registry refuses the retraction, then the recompute commits.
+        var read = await _store.GetProjectionAsync(Source, "p1", default);
+        await _store.MarkOutboxFailedAsync(retraction, "412", dead: true, default);
+        var dropped = await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", null, [.. read], [], [], null) { ProjectionVersion = read.Version }], default);
+
+        // Written, it would have put the rows back as they were read: e gone, s1's hash back. It is dropped, and the
+        // patient is dirty, so the next recompute sends s1 again with e's retraction.
+        Assert.Single(dropped);
+        Assert.Equal([Row("AdverseEvent|e", "s1", "he"), Row("ResearchSubject|s1", "s1", "")], await ProjectionAsync());
+        Assert.Equal("p1", Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default)).Patient);
+    }
+
+    [StoreFact]
     public async Task Replay_DeadLetter_MarksItsPatientForRecomputeQueuesNothingAndKeepsTheOriginalDead()
     {
         var id = (await QueueAsync("s1"))[0];

@@ -309,6 +309,138 @@ public abstract class StateStoreTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task CommitRecomputes_HandedOverPatientsStaleCommit_IsDroppedAndThePatientStaysDirty()
+    {
+        // Run 1: op1 (subject s1) moved from p1 to p2; p2's batch committed s1 (sent), then the run was cancelled
+        // before p1's batch: p1 still holds s1.
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), Record("Patient|a", "s1")], [], [], default);
+        await _store.CommitRecomputeAsync(Source, "p2", null, [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), Record("ResearchSubject|s2", "s2"), Record("Patient|b", "s2")], [new("s1", "{\"add\":1}")], [], default);
+
+        // p1 still dirty (its older mark); p2 dirty again later with new data for its other subject s2.
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1")] }, default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op2", "1", "p2")] }, default);
+        var dirty = await _store.GetDirtyPatientsAsync(Source, 10, default);
+        Assert.Equal(["p1", "p2"], dirty.Select(d => d.Patient));
+        var read = await _store.GetProjectionsAsync(Source, ["p1", "p2"], default);
+
+        // Run 2, one batch, both judged from the same snapshot: p1 retracts s1 (the hand-over takes s1 from p2 and
+        // marks p2 dirty); p2's s1 records are what it holds (no change set for s1), its s2 changed.
+        var dropped = await _store.CommitRecomputesAsync(Source,
+        [
+            new RecomputeCommit("p1", dirty[0].Generation, [Record("Patient|a", "s1")], [new("s1", "{\"retract\":1}")], [], null) { ProjectionVersion = read["p1"].Version },
+            new RecomputeCommit("p2", dirty[1].Generation, [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), new ProjectedRecord("ResearchSubject|s2", "s2", "changed", "{}", null), Record("Patient|b", "s2")], [new("s2", "{\"update\":2}")], [], null) { ProjectionVersion = read["p2"].Version },
+        ], default);
+
+        // p2's commit was computed from the rows the hand-over took, so it is dropped whole (its s2 update too): the
+        // retraction stays the last change set of s1 and p2 no longer claims s1, so p2's next recompute, from what it
+        // holds now, sends s1 again after the retraction, and its s2 update with it.
+        Assert.Equal(["p2"], dropped.Select(c => c.Patient));
+        Assert.Equal(["{\"add\":1}", "{\"retract\":1}"], (await _store.GetPendingOutboxAsync(10, default)).Select(i => i.Bundle));
+        Assert.Equal(["p2"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+        var p2 = await _store.GetProjectionAsync(Source, "p2", default);
+        Assert.Equal(["Patient|b", "ResearchSubject|s2"], p2.Select(r => r.RecordKey));
+        Assert.Equal("h-ResearchSubject|s2", p2[1].Hash);
+        Assert.NotEqual(read["p2"].Version, p2.Version);
+    }
+
+    [StoreFact]
+    public async Task CommitRecomputes_HandedOverPatientsStaleCommitInTheNextBatch_IsDropped()
+    {
+        // As above, but p2's recompute (read before p1's batch committed) is committed in the batch after it.
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1"), Record("Patient|a", "s1")], [], [], default);
+        await _store.CommitRecomputeAsync(Source, "p2", null, [Record("ResearchSubject|s1", "s1"), Record("Patient|b", "s1")], [new("s1", "{\"add\":1}")], [], default);
+        var read = await _store.GetProjectionsAsync(Source, ["p1", "p2"], default);
+
+        Assert.Empty(await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", null, [Record("Patient|a", "s1")], [new("s1", "{\"retract\":1}")], [], null) { ProjectionVersion = read["p1"].Version }], default));
+        var dropped = await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p2", null, read["p2"], [], [], null) { ProjectionVersion = read["p2"].Version, ProjectionUnchanged = true }], default);
+
+        Assert.Equal(["p2"], dropped.Select(c => c.Patient));
+        Assert.Equal(["Patient|b"], (await _store.GetProjectionAsync(Source, "p2", default)).Select(r => r.RecordKey));
+        Assert.Equal(["p2"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+    }
+
+    [StoreFact]
+    public async Task CommitRecomputes_TwoRecomputesOfOnePatient_TheStaleOneCommittedLastIsDroppedAndLeavesThePatientDirty()
+    {
+        // Instance X reads p1 at op1 version 1 and computes.
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1")] }, default);
+        var x = Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default));
+        var xRead = await _store.GetProjectionAsync(Source, "p1", default);
+
+        // Instance Y (a run --once beside the cluster, or a job recovered from an instance taken for dead) pulls
+        // version 2, reads p1 and commits first.
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", "p1")] }, default);
+        var y = Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default));
+        var yRead = await _store.GetProjectionAsync(Source, "p1", default);
+        Assert.Empty(await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", y.Generation, [new ProjectedRecord("ResearchSubject|s1", "s1", "v2", "{}", null)], [new("s1", "{\"v\":2}")], [], null) { ProjectionVersion = yRead.Version }], default));
+        Assert.Empty(await _store.GetDirtyPatientsAsync(Source, 10, default));
+
+        // X commits what it computed from version 1, after Y: dropped, so the registry gets v2 last and the projection says v2.
+        var dropped = await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", x.Generation, [new ProjectedRecord("ResearchSubject|s1", "s1", "v1", "{}", null)], [new("s1", "{\"v\":1}")], [], null) { ProjectionVersion = xRead.Version }], default);
+
+        Assert.Single(dropped);
+        Assert.Equal("v2", Assert.Single(await _store.GetProjectionAsync(Source, "p1", default)).Hash);
+        Assert.Equal("{\"v\":2}", Assert.Single(await _store.GetPendingOutboxAsync(10, default)).Bundle);
+
+        // ... and p1 is marked dirty again: judged once more on what is held now, which changes nothing.
+        Assert.Equal(["p1"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+    }
+
+    [StoreFact]
+    public async Task CommitRecomputes_StaleCommit_WritesNothingAndMarksThePatientDirty()
+    {
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1"), Procedure("op2", "1", "p2")] }, default);
+        var dirty = (await _store.GetDirtyPatientsAsync(Source, 10, default)).ToDictionary(d => d.Patient, d => d.Generation);
+        var read = await _store.GetProjectionsAsync(Source, ["p1", "p2"], default);
+        Assert.Equal(0, read["p1"].Version);
+        var entry = new MappingLogEntry("Procedure/op1/_history/1", Decision.Counted, "verdict", "unplanned-return");
+        await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", null, [Record("ResearchSubject|s1", "s1")], [new("s1", "{\"a\":1}")], [entry], "{\"d\":1}") { ProjectionVersion = read["p1"].Version }], default);
+        var log = await _store.QueryMappingLogAsync(new MappingLogQuery(), default);
+        var outbox = await _store.GetPendingOutboxAsync(10, default);
+
+        // p1's commit computed from the read before the one above, and p2's applied beside it in the same batch.
+        var dropped = await _store.CommitRecomputesAsync(Source,
+        [
+            new RecomputeCommit("p1", dirty["p1"], [Record("ResearchSubject|s9", "s9")], [new("s9", "{\"stale\":1}")], [entry with { Source = "Procedure/op1/_history/0" }], "{\"stale\":1}") { ProjectionVersion = read["p1"].Version },
+            new RecomputeCommit("p2", dirty["p2"], [Record("ResearchSubject|s2", "s2")], [new("s2", "{\"b\":1}")], [], null) { ProjectionVersion = read["p2"].Version },
+        ], default);
+
+        Assert.Equal(["p1"], dropped.Select(c => c.Patient));
+        Assert.Equal([.. outbox.Select(i => i.Bundle), "{\"b\":1}"], (await _store.GetPendingOutboxAsync(10, default)).Select(i => i.Bundle));
+        Assert.Equal(["Procedure/op1/_history/1"], log.Records.Select(r => r.Entry.Source));
+        Assert.Equal(["Procedure/op1/_history/1"], (await _store.QueryMappingLogAsync(new MappingLogQuery(), default)).Records.Select(r => r.Entry.Source));
+        Assert.Equal(["ResearchSubject|s1"], (await _store.GetProjectionAsync(Source, "p1", default)).Select(r => r.RecordKey));
+        var detections = new List<StoredDetection>();
+        await foreach (var detection in _store.GetDetectionsAsync(Source, default))
+        {
+            detections.Add(detection);
+        }
+
+        Assert.Equal([new StoredDetection("p1", "{\"d\":1}")], detections);
+
+        // Its generation was the one read, so an applied commit would have cleared the mark; a dropped one leaves it.
+        Assert.Equal(["p1"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+    }
+
+    /// <summary>
+    /// After the migration that added projection versions: a patient projected before it reads version 0, a commit
+    /// computed from that read is applied, and one computed from it again afterwards is dropped.
+    /// </summary>
+    protected static async Task AssertMigratedVersionsAsync(IStateStore store)
+    {
+        var read = await store.GetProjectionAsync("h", "p1", default);
+        Assert.Equal((1, 0L), (read.Count, read.Version));
+        Assert.Equal(0, (await store.GetProjectionAsync("h", "p9", default)).Version);
+
+        Assert.Empty(await store.CommitRecomputesAsync("h", [new RecomputeCommit("p1", null, [], [new("s1", "{\"retract\":1}")], [], null) { ProjectionVersion = read.Version }], default));
+        var dropped = await store.CommitRecomputesAsync("h", [new RecomputeCommit("p1", null, read, [], [], null) { ProjectionVersion = read.Version }], default);
+
+        Assert.Single(dropped);
+        Assert.Empty(await store.GetProjectionAsync("h", "p1", default));
+        Assert.Equal(1, (await store.GetProjectionAsync("h", "p1", default)).Version);
+    }
+
+    [StoreFact]
     public async Task Ingest_SharedResourceChanges_MarksEveryPatientOfTheSourceDirty()
     {
         await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1"), Procedure("op2", "1", "p2")] }, default);

@@ -99,5 +99,16 @@ internal static class PostgresSchema
         ALTER TABLE outbox ADD COLUMN retracted text;
         ALTER TABLE outbox ADD COLUMN replayed_at text COLLATE "C";
         """,
+
+        // 7 (SQLite's 9): a version per patient's projection, advanced by every commit of the patient and every
+        // hand-over that takes records from them, so a commit computed from an older read is dropped instead of
+        // writing a stale projection back (PostgresStateStore.CommitRecomputesAsync). Patients already projected get a
+        // row at 0, as a patient without a row reads: a hand-over locks the row of each patient it takes records from.
+        """
+        CREATE TABLE projection_versions (
+            source text COLLATE "C" NOT NULL, patient text COLLATE "C" NOT NULL, version bigint NOT NULL,
+            PRIMARY KEY (source, patient));
+        INSERT INTO projection_versions (source, patient, version) SELECT DISTINCT source, patient, 0 FROM projection;
+        """,
     ];
 }

@@ -260,21 +260,46 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
             cancellationToken);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<ProjectedRecord>> GetProjectionAsync(string source, string patient, CancellationToken cancellationToken) =>
-        QueryAsync(
-            "SELECT record_key, subject_key, hash, json, open_until FROM projection WHERE source = $1 AND patient = $2 ORDER BY record_key;",
-            [Text(source), Text(patient)],
-            ReadProjected,
-            cancellationToken);
+    public async Task<PatientProjection> GetProjectionAsync(string source, string patient, CancellationToken cancellationToken) =>
+        (await GetProjectionsAsync(source, [patient], cancellationToken))[patient];
 
     /// <inheritdoc />
-    public Task<IReadOnlyDictionary<string, IReadOnlyList<ProjectedRecord>>> GetProjectionsAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken) =>
-        QueryByPatientAsync(
-            "SELECT record_key, subject_key, hash, json, open_until, patient FROM projection WHERE source = $1 AND patient = ANY($2) ORDER BY patient, record_key;",
-            source,
-            patients,
-            ReadProjected,
-            cancellationToken);
+    public async Task<IReadOnlyDictionary<string, PatientProjection>> GetProjectionsAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
+        var records = new Dictionary<string, List<ProjectedRecord>>(patients.Count, StringComparer.Ordinal);
+        foreach (var patient in patients)
+        {
+            records.TryAdd(patient, []);
+        }
+
+        var versions = new Dictionary<string, long>(records.Count, StringComparer.Ordinal);
+        if (records.Count > 0)
+        {
+            // One statement, so one snapshot: each version read is the one of the rows read with it. A patient without
+            // rows comes back once, with nulls for the record.
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+            await using var command = Command(connection, null, """
+                SELECT p.record_key, p.subject_key, p.hash, p.json, p.open_until, COALESCE(v.version, 0), asked.patient
+                FROM unnest($2::text[]) AS asked (patient)
+                LEFT JOIN projection_versions AS v ON v.source = $1 AND v.patient = asked.patient
+                LEFT JOIN projection AS p ON p.source = $1 AND p.patient = asked.patient
+                ORDER BY asked.patient, p.record_key;
+                """, [Text(source), TextArray([.. records.Keys])]);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var patient = reader.GetString(6);
+                versions[patient] = reader.GetInt64(5);
+                if (!reader.IsDBNull(0))
+                {
+                    records[patient].Add(ReadProjected(reader));
+                }
+            }
+        }
+
+        return records.ToDictionary(e => e.Key, e => new PatientProjection(e.Value, versions.GetValueOrDefault(e.Key)), StringComparer.Ordinal);
+    }
 
     /// <inheritdoc />
     public Task CommitRecomputeAsync(
@@ -288,83 +313,138 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         CommitRecomputesAsync(source, [new RecomputeCommit(patient, generation, projection, changeSets, log, null)], cancellationToken);
 
     /// <inheritdoc />
-    public async Task CommitRecomputesAsync(string source, IReadOnlyList<RecomputeCommit> commits, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RecomputeCommit>> CommitRecomputesAsync(string source, IReadOnlyList<RecomputeCommit> commits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(commits);
         if (commits.Count == 0)
         {
-            return;
+            return [];
         }
 
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
 
         // Two instances recomputing one patient take turns: each replaces the other's projection whole, instead of
-        // both deleting it and then colliding on its keys. Locks are taken in patient order, so two batches sharing
-        // patients cannot wait on each other in a cycle.
+        // both deleting it and then colliding on its keys, and the second sees the version the first advanced. Locks
+        // are taken in patient order, so two batches sharing patients cannot wait on each other in a cycle.
         foreach (var patient in commits.Select(c => c.Patient).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
             await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1);", [Bigint(StableKey("recompute", source, patient))], cancellationToken);
         }
 
-        // One round trip; batch statements run in order, so outbox ids and log positions follow the lists' order.
+        // One round trip; batch statements run in order, so outbox ids and log positions follow the lists' order. Whether
+        // a commit is applied is known only as the batch runs (a hand-over earlier in it may take records from a later
+        // patient), so its first statement checks and advances the patient's projection version under the lock and
+        // records the outcome in a transaction-local setting, and every other statement of the commit is guarded by it.
         await using var write = new NpgsqlBatch(connection, tx);
         var now = FormatTime(_clock.GetUtcNow());
+        var droppedMarks = new List<(RecomputeCommit Commit, NpgsqlBatchCommand Mark)>(commits.Count);
         foreach (var commit in commits)
         {
             var patient = commit.Patient;
+
+            // A patient without a version row was never committed (rows are never deleted), so was read at 0. An update
+            // waits for an instance's hand-over that holds the row, then checks the version it left.
+            write.BatchCommands.Add(Statement(
+                """
+                WITH advanced AS (
+                    INSERT INTO projection_versions (source, patient, version) VALUES ($1, $2, 1)
+                    ON CONFLICT (source, patient) DO UPDATE SET version = projection_versions.version + 1
+                    WHERE $3::bigint IS NULL OR projection_versions.version = $3
+                    RETURNING 1)
+                SELECT set_config('fhirbridge.commit_applied', (EXISTS (SELECT FROM advanced))::text, true);
+                """,
+                Text(source), Text(patient), NullableBigint(commit.ProjectionVersion)));
+
+            // Dropped: nothing below is written, and the patient is judged again from what is held now.
+            var mark = Statement(
+                """
+                INSERT INTO dirty (source, patient, generation) SELECT $1, $2, 1 WHERE current_setting('fhirbridge.commit_applied') = 'false'
+                ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;
+                """,
+                Text(source), Text(patient));
+            write.BatchCommands.Add(mark);
+            droppedMarks.Add((commit, mark));
+
             if (!commit.ProjectionUnchanged)
             {
+                string[] kept = [.. commit.Projection.Select(r => r.RecordKey)];
+
                 // The patient's projection is replaced. First, the records this patient held and no longer has that
                 // another patient holds now (a resource moved between patients, docs/registry.md): both change sets
                 // were made from the state before, so this one's retraction is queued after the other's addition. The
                 // other patient loses those rows and is marked dirty, so their next recompute sends the records
-                // again, after the retraction. Driven by the rows deleted, so most patients look nothing up.
+                // again, after the retraction; their version advances, so a commit of theirs computed from the rows
+                // they had is dropped. Their version rows are locked first, in patient order: an instance committing
+                // one of them finishes before the rows are read, so rows it writes are handed over too. Driven by the
+                // rows deleted, so most patients look nothing up.
                 write.BatchCommands.Add(Statement(
                     """
-                    WITH held AS (DELETE FROM projection WHERE source = $1 AND patient = $2 RETURNING record_key),
+                    SELECT 1 FROM projection_versions
+                    WHERE source = $1 AND current_setting('fhirbridge.commit_applied') = 'true' AND patient IN (
+                        SELECT other.patient FROM projection AS mine
+                        JOIN projection AS other ON other.source = mine.source AND other.record_key = mine.record_key AND other.patient <> mine.patient
+                        WHERE mine.source = $1 AND mine.patient = $2 AND NOT (mine.record_key = ANY($3)))
+                    ORDER BY patient
+                    FOR UPDATE;
+                    """,
+                    Text(source), Text(patient), TextArray(kept)));
+                write.BatchCommands.Add(Statement(
+                    """
+                    WITH held AS (
+                        DELETE FROM projection WHERE source = $1 AND patient = $2 AND current_setting('fhirbridge.commit_applied') = 'true'
+                        RETURNING record_key),
                     taken AS (
                         DELETE FROM projection AS other USING held
                         WHERE other.source = $1 AND other.record_key = held.record_key AND other.patient <> $2 AND NOT (held.record_key = ANY($3))
-                        RETURNING other.patient)
+                        RETURNING other.patient),
+                    advanced AS (
+                        INSERT INTO projection_versions (source, patient, version) SELECT DISTINCT $1, patient, 1 FROM taken
+                        ON CONFLICT (source, patient) DO UPDATE SET version = projection_versions.version + 1)
                     INSERT INTO dirty (source, patient, generation) SELECT DISTINCT $1, patient, 1 FROM taken
                     ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;
                     """,
-                    Text(source), Text(patient), TextArray([.. commit.Projection.Select(r => r.RecordKey)])));
+                    Text(source), Text(patient), TextArray(kept)));
                 foreach (var record in commit.Projection)
                 {
                     write.BatchCommands.Add(Statement(
-                        "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($1, $2, $3, $4, $5, $6, $7);",
+                        $"INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) SELECT $1, $2, $3, $4, $5, $6, $7 {IfApplied};",
                         Text(source), Text(patient), Text(record.RecordKey), Text(record.SubjectKey), Text(record.Hash), Text(record.Json), Text(FormatTime(record.OpenUntil))));
                 }
             }
 
-            write.BatchCommands.Add(Statement("DELETE FROM mapping_log WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
-            write.BatchCommands.Add(Statement("DELETE FROM detections WHERE source = $1 AND patient = $2;", Text(source), Text(patient)));
+            write.BatchCommands.Add(Statement($"DELETE FROM mapping_log WHERE source = $1 AND patient = $2 AND {Applied};", Text(source), Text(patient)));
+            write.BatchCommands.Add(Statement($"DELETE FROM detections WHERE source = $1 AND patient = $2 AND {Applied};", Text(source), Text(patient)));
 
             foreach (var changeSet in commit.ChangeSets)
             {
                 write.BatchCommands.Add(Statement(
-                    "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by, retracted) VALUES ($1, $2, $3, $4, $5, $6, $7);",
+                    $"INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by, retracted) SELECT $1, $2, $3, $4, $5, $6, $7 {IfApplied};",
                     Text(source), Text(patient), Text(changeSet.SubjectKey), Text(changeSet.Bundle), Text(now), Text(changeSet.CheckedBy), Text(WriteRetracted(changeSet.Retracted))));
             }
 
-            AddLog(write, source, patient, commit.Log, now!);
+            AddLog(write, source, patient, commit.Log, now!, IfApplied);
             if (commit.Detection is { } json)
             {
-                write.BatchCommands.Add(Statement("INSERT INTO detections (source, patient, json) VALUES ($1, $2, $3);", Text(source), Text(patient), Text(json)));
+                write.BatchCommands.Add(Statement($"INSERT INTO detections (source, patient, json) SELECT $1, $2, $3 {IfApplied};", Text(source), Text(patient), Text(json)));
             }
 
             if (commit.Generation is { } g)
             {
                 // Only if nothing arrived for this patient since we read them: otherwise they stay dirty for the next pass.
-                write.BatchCommands.Add(Statement("DELETE FROM dirty WHERE source = $1 AND patient = $2 AND generation = $3;", Text(source), Text(patient), Bigint(g)));
+                write.BatchCommands.Add(Statement($"DELETE FROM dirty WHERE source = $1 AND patient = $2 AND generation = $3 AND {Applied};", Text(source), Text(patient), Bigint(g)));
             }
         }
 
         await write.ExecuteNonQueryAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        return [.. droppedMarks.Where(d => d.Mark.RecordsAffected > 0).Select(d => d.Commit)];
     }
+
+    // The outcome of the commit's version check, set by its first statement (CommitRecomputesAsync).
+    private const string Applied = "current_setting('fhirbridge.commit_applied') = 'true'";
+
+    private const string IfApplied = "WHERE " + Applied;
 
     /// <inheritdoc />
     public async IAsyncEnumerable<StoredDetection> GetDetectionsAsync(string source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
@@ -446,6 +526,15 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
     {
         await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock($1);", [Bigint(StableKey("recompute", source, patient))], cancellationToken);
         await ExecuteAsync(connection, tx, "UPDATE projection SET hash = '' WHERE source = $1 AND patient = $2 AND subject_key = $3;", [Text(source), Text(patient), Text(subjectKey)], cancellationToken);
+
+        // The projection changes, so its version advances: a recompute of the patient computed before (its commit still
+        // to come) is dropped instead of writing the doubted rows back.
+        await ExecuteAsync(
+            connection,
+            tx,
+            "INSERT INTO projection_versions (source, patient, version) VALUES ($1, $2, 1) ON CONFLICT (source, patient) DO UPDATE SET version = projection_versions.version + 1;",
+            [Text(source), Text(patient)],
+            cancellationToken);
         foreach (var row in retracted)
         {
             await ExecuteAsync(
@@ -634,13 +723,14 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
     private static StoredResource ReadResource(NpgsqlDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5));
 
-    private static void AddLog(NpgsqlBatch write, string source, string? patient, IReadOnlyList<MappingLogEntry> log, string recordedAt)
+    // where: a condition on the insert (FROM-less WHERE), or empty.
+    private static void AddLog(NpgsqlBatch write, string source, string? patient, IReadOnlyList<MappingLogEntry> log, string recordedAt, string where = "")
     {
         // recorded_at: when the decision was made, for the admin surface's time filter.
         foreach (var entry in log)
         {
             write.BatchCommands.Add(Statement(
-                "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($1, $2, $3, $4);",
+                $"INSERT INTO mapping_log (source, patient, entry, recorded_at) SELECT $1, $2, $3, $4 {where};",
                 Text(source), Text(patient), Text(JsonSerializer.Serialize(entry, LogJson)), Text(recordedAt)));
         }
     }
@@ -666,6 +756,8 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
     private static NpgsqlParameter Text(string? value) => new() { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)value ?? DBNull.Value };
 
     private static NpgsqlParameter TextArray(string[] values) => new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = values };
+
+    private static NpgsqlParameter NullableBigint(long? value) => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = (object?)value ?? DBNull.Value };
 
     private static NpgsqlParameter Bigint(long value) => new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = value };
 

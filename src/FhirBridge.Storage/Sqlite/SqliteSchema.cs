@@ -96,5 +96,16 @@ internal static class SqliteSchema
         ALTER TABLE outbox ADD COLUMN retracted TEXT;
         ALTER TABLE outbox ADD COLUMN replayed_at TEXT;
         """,
+
+        // 9: a version per patient's projection, advanced by every commit of the patient and every hand-over that
+        // takes records from them, so a commit computed from an older read is dropped instead of writing a stale
+        // projection back (SqliteStateStore.CommitRecomputesAsync). Patients already projected start at 0, as a
+        // patient without a row reads.
+        """
+        CREATE TABLE projection_versions (
+            source TEXT NOT NULL, patient TEXT NOT NULL, version INTEGER NOT NULL,
+            PRIMARY KEY (source, patient)) WITHOUT ROWID;
+        INSERT INTO projection_versions (source, patient, version) SELECT DISTINCT source, patient, 0 FROM projection;
+        """,
     ];
 }

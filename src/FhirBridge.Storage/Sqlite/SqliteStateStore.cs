@@ -225,21 +225,49 @@ public sealed partial class SqliteStateStore : IStateStore
             cancellationToken);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<ProjectedRecord>> GetProjectionAsync(string source, string patient, CancellationToken cancellationToken) =>
-        QueryAsync(
-            "SELECT record_key, subject_key, hash, json, open_until FROM projection WHERE source = $s AND patient = $p ORDER BY record_key;",
-            c => { c.Parameters.AddWithValue("$s", source); c.Parameters.AddWithValue("$p", patient); },
-            ReadProjected,
-            cancellationToken);
+    public async Task<PatientProjection> GetProjectionAsync(string source, string patient, CancellationToken cancellationToken) =>
+        (await GetProjectionsAsync(source, [patient], cancellationToken))[patient];
 
     /// <inheritdoc />
-    public Task<IReadOnlyDictionary<string, IReadOnlyList<ProjectedRecord>>> GetProjectionsAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken) =>
-        QueryPerPatientAsync(
-            "SELECT record_key, subject_key, hash, json, open_until FROM projection WHERE source = $s AND patient = $p ORDER BY record_key;",
-            source,
-            patients,
-            ReadProjected,
-            cancellationToken);
+    public async Task<IReadOnlyDictionary<string, PatientProjection>> GetProjectionsAsync(string source, IReadOnlyCollection<string> patients, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(patients);
+        var result = new Dictionary<string, PatientProjection>(patients.Count, StringComparer.Ordinal);
+        if (patients.Count == 0)
+        {
+            return result;
+        }
+
+        // One snapshot for every patient, so each version read is the one of the rows read with it. One prepared
+        // statement each for the rows and the version, run per patient (an index seek each).
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = connection.BeginTransaction(deferred: true);
+        await using var rows = Command(connection, tx, "SELECT record_key, subject_key, hash, json, open_until FROM projection WHERE source = $s AND patient = $p ORDER BY record_key;", "$s", "$p");
+        await using var version = Command(connection, tx, "SELECT version FROM projection_versions WHERE source = $s AND patient = $p;", "$s", "$p");
+        foreach (var patient in patients)
+        {
+            if (result.ContainsKey(patient))
+            {
+                continue;
+            }
+
+            Set(rows, source, patient);
+            var records = new List<ProjectedRecord>();
+            await using (var reader = await rows.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    records.Add(ReadProjected(reader));
+                }
+            }
+
+            Set(version, source, patient);
+            result[patient] = new PatientProjection(records, await VersionAsync(version, cancellationToken));
+        }
+
+        await tx.CommitAsync(cancellationToken);
+        return result;
+    }
 
     /// <inheritdoc />
     public Task CommitRecomputeAsync(
@@ -253,12 +281,13 @@ public sealed partial class SqliteStateStore : IStateStore
         CommitRecomputesAsync(source, [new RecomputeCommit(patient, generation, projection, changeSets, log, null)], cancellationToken);
 
     /// <inheritdoc />
-    public async Task CommitRecomputesAsync(string source, IReadOnlyList<RecomputeCommit> commits, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<RecomputeCommit>> CommitRecomputesAsync(string source, IReadOnlyList<RecomputeCommit> commits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(commits);
+        var dropped = new List<RecomputeCommit>();
         if (commits.Count == 0)
         {
-            return;
+            return dropped;
         }
 
         await using var connection = await OpenAsync(cancellationToken);
@@ -274,15 +303,36 @@ public sealed partial class SqliteStateStore : IStateStore
         await using var logInsert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);", "$s", "$p", "$e", "$r");
         await using var detection = Command(connection, tx, "INSERT INTO detections (source, patient, json) VALUES ($s, $p, $j);", "$s", "$p", "$j");
         await using var clear = Command(connection, tx, "DELETE FROM dirty WHERE source = $s AND patient = $p AND generation = $g;", "$s", "$p", "$g");
+        await using var version = Command(connection, tx, "SELECT version FROM projection_versions WHERE source = $s AND patient = $p;", "$s", "$p");
+        await using var advance = Command(connection, tx, "INSERT INTO projection_versions (source, patient, version) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET version = version + 1;", "$s", "$p");
         var now = FormatTime(_clock.GetUtcNow())!;
         foreach (var commit in commits)
         {
             var patient = commit.Patient;
+
+            // Computed from a projection that changed since it was read (a hand-over earlier in this batch or an
+            // earlier one took records from the patient): writing it would put those records back, so the patient
+            // is judged again from what is held now. The transaction is this process's only writer (BEGIN IMMEDIATE),
+            // so nothing changes between this read and the writes below.
+            if (commit.ProjectionVersion is { } read)
+            {
+                Set(version, source, patient);
+                if (await VersionAsync(version, cancellationToken) != read)
+                {
+                    Set(markDirty, source, patient);
+                    await markDirty.ExecuteNonQueryAsync(cancellationToken);
+                    dropped.Add(commit);
+                    continue;
+                }
+            }
+
+            Set(advance, source, patient);
+            await advance.ExecuteNonQueryAsync(cancellationToken);
             if (!commit.ProjectionUnchanged)
             {
                 Set(deleteProjection, source, patient);
                 var held = await ReadStringsAsync(deleteProjection, cancellationToken);
-                await HandOverAsync(handOver, markDirty, source, held, commit.Projection, cancellationToken);
+                await HandOverAsync(handOver, markDirty, advance, source, held, commit.Projection, cancellationToken);
                 foreach (var record in commit.Projection)
                 {
                     Set(insert, source, patient, record.RecordKey, record.SubjectKey, record.Hash, record.Json, FormatTime(record.OpenUntil));
@@ -321,15 +371,18 @@ public sealed partial class SqliteStateStore : IStateStore
         }
 
         await tx.CommitAsync(cancellationToken);
+        return dropped;
     }
 
     // The records this patient held and no longer has that another patient holds now (a resource moved between
     // patients, docs/registry.md): both change sets were made from the state before, so this one's retraction is
     // queued after the other's addition. The other patient loses those rows and is marked dirty, so their next
-    // recompute sends the records again, after the retraction. Each record is looked up by its key alone: most
-    // patients retract nothing, and a join over the projection is planned as a scan without statistics.
+    // recompute sends the records again, after the retraction; their version advances, so a commit of theirs computed
+    // from the rows they had (later in this batch, or the next) is dropped instead of putting the records back. Each
+    // record is looked up by its key alone: most patients retract nothing, and a join over the projection is planned
+    // as a scan without statistics.
     private static async Task HandOverAsync(
-        SqliteCommand handOver, SqliteCommand markDirty, string source, List<string> held, IReadOnlyList<ProjectedRecord> projection, CancellationToken cancellationToken)
+        SqliteCommand handOver, SqliteCommand markDirty, SqliteCommand advance, string source, List<string> held, IReadOnlyList<ProjectedRecord> projection, CancellationToken cancellationToken)
     {
         if (held.Count == 0)
         {
@@ -344,9 +397,15 @@ public sealed partial class SqliteStateStore : IStateStore
             {
                 Set(markDirty, source, other);
                 await markDirty.ExecuteNonQueryAsync(cancellationToken);
+                Set(advance, source, other);
+                await advance.ExecuteNonQueryAsync(cancellationToken);
             }
         }
     }
+
+    // A patient's projection version; 0 when they have none yet (never committed).
+    private static async Task<long> VersionAsync(SqliteCommand version, CancellationToken cancellationToken) =>
+        await version.ExecuteScalarAsync(cancellationToken) is long v ? v : 0;
 
     private static async Task<List<string>> ReadStringsAsync(SqliteCommand command, CancellationToken cancellationToken)
     {
@@ -445,7 +504,12 @@ public sealed partial class SqliteStateStore : IStateStore
     private static async Task DoubtProjectionAsync(
         SqliteConnection connection, SqliteTransaction tx, string source, string patient, string subjectKey, IReadOnlyList<ProjectedRecord> retracted, CancellationToken cancellationToken)
     {
-        await using (var doubt = Command(connection, tx, "UPDATE projection SET hash = '' WHERE source = $s AND patient = $p AND subject_key = $k;", "$s", "$p", "$k"))
+        // The projection changes, so its version advances: a recompute of the patient computed before (its commit still
+        // to come) is dropped instead of writing the doubted rows back.
+        await using (var doubt = Command(connection, tx, """
+            UPDATE projection SET hash = '' WHERE source = $s AND patient = $p AND subject_key = $k;
+            INSERT INTO projection_versions (source, patient, version) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET version = version + 1;
+            """, "$s", "$p", "$k"))
         {
             Set(doubt, source, patient, subjectKey);
             await doubt.ExecuteNonQueryAsync(cancellationToken);

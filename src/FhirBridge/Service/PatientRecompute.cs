@@ -55,7 +55,10 @@ public sealed class PatientRecompute(
     /// The patients of a batch are read in two queries and computed on every core (judging, building and reconciling
     /// one patient is a pure function of their resources and projection); batches are committed strictly in order,
     /// each in one transaction, while the next batch is computed. So what is committed, in which transaction and in
-    /// which order (outbox ids, mapping-log positions), is what computing one patient at a time gives.
+    /// which order (outbox ids, mapping-log positions), is what computing one patient at a time gives. A patient's
+    /// commit computed from a projection that changed before it was committed (a hand-over by a patient committed before
+    /// them, or another instance) is dropped by the store and the patient marked dirty again: they come back in a later
+    /// batch, read afresh, and the summary counts them once, for the recompute that was applied.
     /// </remarks>
     public async Task<Summary> RunAsync(SourceContext source, OffsetDateTime asOf, IProgress<int>? progress, CancellationToken cancellationToken)
     {
@@ -76,7 +79,7 @@ public sealed class PatientRecompute(
 
         // The commit of the last batch computed, running while the next one is computed; and which dirty marks it
         // clears (a patient marked again since keeps their mark, and is recomputed again).
-        Task? committing = null;
+        Task<IReadOnlyList<RecomputeCommit>>? committing = null;
         IReadOnlyList<RecomputeCommit> committed = [];
         var inFlight = new HashSet<(string Patient, long? Generation)>();
 
@@ -85,18 +88,30 @@ public sealed class PatientRecompute(
             if (committing is { } task)
             {
                 committing = null;
+                IReadOnlyList<RecomputeCommit> dropped;
                 try
                 {
-                    await task;
+                    dropped = await task;
                 }
                 finally
                 {
                     inFlight.Clear();
                 }
 
+                // A dropped commit (computed from a projection that changed since it was read) wrote nothing, and its
+                // patient is dirty again: it is not counted, and the patient's recompute in a later batch is.
+                var skipped = dropped.ToHashSet(ReferenceEqualityComparer.Instance);
                 foreach (var commit in committed)
                 {
-                    Count(source.Name, commit.Log);
+                    if (skipped.Contains(commit))
+                    {
+                        patients--;
+                        changeSets -= commit.ChangeSets.Count;
+                    }
+                    else
+                    {
+                        Count(source.Name, commit.Log);
+                    }
                 }
             }
         }
@@ -270,7 +285,7 @@ public sealed class PatientRecompute(
 
     private RecomputeCommit Recompute(
         SourceContext source, PatientJudge judge, RegistryRecordBuilder registry, string patient, long? generation,
-        IReadOnlyList<StoredResource> resources, IReadOnlyList<ProjectedRecord> previous, OffsetDateTime asOf)
+        IReadOnlyList<StoredResource> resources, PatientProjection previous, OffsetDateTime asOf)
     {
         var (timeline, detection, log) = judge.Judge(patient, resources.Select(r => r.Json), asOf, source.Zone);
         var records = registry.Build(timeline, detection.Subjects);
@@ -288,11 +303,12 @@ public sealed class PatientRecompute(
             StoredResult.Write(detection, asOf))
         {
             ProjectionUnchanged = SameRecords(projection, previous),
+            ProjectionVersion = previous.Version,
         };
     }
 
     // The same records as read, whatever their order: same keys, subjects, hashes, texts and windows.
-    private static bool SameRecords(IReadOnlyList<ProjectedRecord> projection, IReadOnlyList<ProjectedRecord> previous)
+    private static bool SameRecords(IReadOnlyList<ProjectedRecord> projection, PatientProjection previous)
     {
         if (projection.Count != previous.Count)
         {

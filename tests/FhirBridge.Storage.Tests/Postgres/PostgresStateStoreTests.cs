@@ -4,7 +4,7 @@ using Npgsql;
 
 namespace FhirBridge.Tests.Storage.Postgres;
 
-/// <summary><see cref="StateStoreTests"/> on PostgreSQL, in a throw-away database (skipped without a server); and the migrations of the projection to rows per patient and of the quarantine to fingerprints.</summary>
+/// <summary><see cref="StateStoreTests"/> on PostgreSQL, in a throw-away database (skipped without a server); and the migrations of the projection to rows per patient of the quarantine to fingerprints, and the one that added projection versions.</summary>
 public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
 {
     /// <inheritdoc />
@@ -49,5 +49,27 @@ public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
         await store.MigrateAsync(default);
 
         await AssertMigratedQuarantineAsync(store);
+    }
+
+    [StoreFact]
+    public async Task Migrate_FromTheSchemaBeforeProjectionVersions_GivesEveryProjectedPatientVersionZero()
+    {
+        // The schema just before the migration, wherever it stands in the list.
+        var before = PostgresSchema.Migrations.ToList().FindIndex(m => m.Contains("CREATE TABLE projection_versions", StringComparison.Ordinal));
+        await using var database = await TestDatabase.CreateAsync();
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES ({before});"
+                + string.Concat(PostgresSchema.Migrations.Take(before))
+                + OldProjectionRow;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
+        await store.MigrateAsync(default);
+
+        await AssertMigratedVersionsAsync(store);
     }
 }

@@ -186,6 +186,36 @@ public sealed class PatientRecomputeTests : IDisposable
         Assert.Empty(await store.GetDirtyPatientsAsync(SourceName, 10, default));
     }
 
+    [Fact]
+    public async Task Run_APatientCommittedElsewhereAfterTheRead_DropsTheStaleCommitRecomputesThemAgainAndCountsThemOnce()
+    {
+        await using var services = Pipeline();
+        var (source, dirty) = await IngestAsync(services);
+        var store = services.GetRequiredService<IStateStore>();
+
+        // Another instance commits the first batch's first patient (an empty projection) between this run's read and
+        // its commit: this run's commit of that patient was computed from a projection that is no longer current.
+        var patient = dirty[0].Patient;
+        var recorder = RecordingStore.Wrap(store, onCommit: (inner, commits) =>
+        {
+            if (commits[0].Patient == patient && commits[0].ProjectionVersion == 0)
+            {
+                inner.CommitRecomputeAsync(SourceName, patient, null, [], [], [], default).GetAwaiter().GetResult();
+            }
+        });
+        var summary = await ActivatorUtilities.CreateInstance<PatientRecompute>(services, recorder.Store).RunAsync(source, AsOf, null, default);
+
+        // Dropped, then judged again from what is held now in a later batch, and counted once; its change sets are
+        // queued once, by the commit that was applied.
+        var commits = recorder.Committed.Where(c => c.Patient == patient).ToList();
+        Assert.Equal(2, commits.Count);
+        var queued = await store.GetPendingOutboxAsync(int.MaxValue, default);
+        Assert.Equal((500, queued.Count), (summary.Patients, summary.ChangeSets));
+        Assert.Equal(commits[1].ChangeSets.Select(c => c.Bundle), queued.Where(q => q.Patient == patient).Select(q => q.Bundle));
+        Assert.Equal(commits[1].Projection.OrderBy(r => r.RecordKey, StringComparer.Ordinal), await store.GetProjectionAsync(SourceName, patient, default));
+        Assert.Empty(await store.GetDirtyPatientsAsync(SourceName, 10, default));
+    }
+
     private async Task<List<(string Patient, string Entry)>> ReadLogAsync()
     {
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(_dir, "state.db") }.ToString());
@@ -212,6 +242,7 @@ public sealed class PatientRecomputeTests : IDisposable
     {
         private IStateStore _inner = null!;
         private Action<int> _onDirtyRead = _ => { };
+        private Action<IStateStore, IReadOnlyList<RecomputeCommit>> _onCommit = (_, _) => { };
         private int _dirtyReads;
 
         public List<List<string>> Commits { get; } = [];
@@ -220,12 +251,13 @@ public sealed class PatientRecomputeTests : IDisposable
 
         public IStateStore Store => (IStateStore)(object)this;
 
-        public static RecordingStore Wrap(IStateStore inner, Action<int>? onDirtyRead = null)
+        public static RecordingStore Wrap(IStateStore inner, Action<int>? onDirtyRead = null, Action<IStateStore, IReadOnlyList<RecomputeCommit>>? onCommit = null)
         {
             var proxy = Create<IStateStore, RecordingStore>();
             var recorder = (RecordingStore)(object)proxy;
             recorder._inner = inner;
             recorder._onDirtyRead = onDirtyRead ?? (_ => { });
+            recorder._onCommit = onCommit ?? ((_, _) => { });
             return recorder;
         }
 
@@ -239,6 +271,8 @@ public sealed class PatientRecomputeTests : IDisposable
                     Commits.Add([.. ((IReadOnlyList<RecomputeCommit>)args![1]!).Select(c => c.Patient)]);
                     Committed.AddRange((IReadOnlyList<RecomputeCommit>)args[1]!);
                 }
+
+                _onCommit(_inner, (IReadOnlyList<RecomputeCommit>)args[1]!);
             }
             else if (targetMethod.Name == nameof(IStateStore.GetDirtyPatientsAsync))
             {
