@@ -180,5 +180,5 @@ public interface IStateStore
     /// <param name="name">What the lock guards, e.g. <c>push</c>; the same name means the same lock.</param>
     /// <param name="cancellationToken">Cancels taking it.</param>
     /// <returns>The held lock, released when disposed; or null when it is held elsewhere.</returns>
-    Task<IAsyncDisposable?> TryAcquireLockAsync(string name, CancellationToken cancellationToken);
+    Task<IStoreLock?> TryAcquireLockAsync(string name, CancellationToken cancellationToken);
 }

@@ -593,8 +593,10 @@ public abstract class StateStoreTests : IAsyncLifetime
             Assert.NotNull(other);
         }
 
+        Assert.True(await held.IsHeldAsync(default));
         await held.DisposeAsync();
         await held.DisposeAsync();
+        Assert.False(await held.IsHeldAsync(default));
         var again = await _store.TryAcquireLockAsync("push", default);
         Assert.NotNull(again);
         await again.DisposeAsync();

@@ -20,7 +20,7 @@ public sealed partial class PostgresStateStore
     /// stays open until the lock is disposed; so it is exclusive across every instance using this database, and is
     /// released by the server if the holder dies. A holder that loses its connection loses the lock with it.
     /// </remarks>
-    public async Task<IAsyncDisposable?> TryAcquireLockAsync(string name, CancellationToken cancellationToken)
+    public async Task<IStoreLock?> TryAcquireLockAsync(string name, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         var key = StableKey("lock", name);
@@ -58,9 +58,30 @@ public sealed partial class PostgresStateStore
     }
 
     /// <summary>A held advisory lock and the session holding it; disposing it more than once releases it once.</summary>
-    private sealed class HeldLock(NpgsqlConnection connection, long key) : IAsyncDisposable
+    private sealed class HeldLock(NpgsqlConnection connection, long key) : IStoreLock
     {
         private int _released;
+
+        // A session-level advisory lock is held exactly as long as its session lives (it is released only by an unlock,
+        // which only DisposeAsync sends): so the lock is held while a statement still runs on its connection.
+        public async Task<bool> IsHeldAsync(CancellationToken cancellationToken)
+        {
+            if (Volatile.Read(ref _released) != 0)
+            {
+                return false;
+            }
+
+            try
+            {
+                await using var probe = Command(connection, null, "SELECT 1;", []);
+                await probe.ExecuteScalarAsync(cancellationToken);
+                return true;
+            }
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+            {
+                return false; // the session is gone, and the lock with it
+            }
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -76,9 +97,9 @@ public sealed partial class PostgresStateStore
                 await using var unlock = Command(connection, null, "SELECT pg_advisory_unlock($1);", [Bigint(key)]);
                 await unlock.ExecuteNonQueryAsync();
             }
-            catch (NpgsqlException)
+            catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
             {
-                // The session is gone, and the lock with it.
+                // The session is gone, and the lock with it (a broken connection is also "not open").
             }
             finally
             {

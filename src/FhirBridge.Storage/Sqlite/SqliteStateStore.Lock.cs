@@ -14,18 +14,21 @@ public sealed partial class SqliteStateStore
     /// Exclusive within this process only: a SQLite state database belongs to one FhirBridge instance by design (a
     /// cluster uses PostgreSQL), so there is no other process to exclude.
     /// </remarks>
-    public Task<IAsyncDisposable?> TryAcquireLockAsync(string name, CancellationToken cancellationToken)
+    public Task<IStoreLock?> TryAcquireLockAsync(string name, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         var database = Path.GetFullPath(new SqliteConnectionStringBuilder(_connectionString).DataSource);
         var semaphore = Locks.GetOrAdd(database + "\n" + name, _ => new SemaphoreSlim(1, 1));
-        return Task.FromResult<IAsyncDisposable?>(semaphore.Wait(0, cancellationToken) ? new HeldLock(semaphore) : null);
+        return Task.FromResult<IStoreLock?>(semaphore.Wait(0, cancellationToken) ? new HeldLock(semaphore) : null);
     }
 
     /// <summary>A held lock; disposing it more than once releases it once.</summary>
-    private sealed class HeldLock(SemaphoreSlim semaphore) : IAsyncDisposable
+    private sealed class HeldLock(SemaphoreSlim semaphore) : IStoreLock
     {
         private int _released;
+
+        // Within one process nothing can take it away: it is held until released.
+        public Task<bool> IsHeldAsync(CancellationToken cancellationToken) => Task.FromResult(Volatile.Read(ref _released) == 0);
 
         public ValueTask DisposeAsync()
         {

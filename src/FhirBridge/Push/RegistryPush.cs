@@ -75,7 +75,7 @@ public sealed class RegistryPush : IDisposable
             // this process. The holder drains everything pending, including what was queued while this one waited.
             await using var pushing = await AcquirePushLockAsync(cancellationToken);
             using var span = FhirBridgeTelemetry.Spans.StartActivity("fhirbridge.push");
-            var (sent, dead) = await PushAsync(cancellationToken);
+            var (sent, dead) = await PushAsync(pushing, cancellationToken);
             var counts = await _store.GetOutboxCountsAsync(cancellationToken);
             span?.SetTag("fhirbridge.sent", sent);
             span?.SetTag("fhirbridge.dead", dead);
@@ -91,7 +91,7 @@ public sealed class RegistryPush : IDisposable
     /// <inheritdoc />
     public void Dispose() => _one.Dispose();
 
-    private async Task<IAsyncDisposable> AcquirePushLockAsync(CancellationToken cancellationToken)
+    private async Task<IStoreLock> AcquirePushLockAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -104,7 +104,7 @@ public sealed class RegistryPush : IDisposable
         }
     }
 
-    private async Task<(int Sent, int Dead)> PushAsync(CancellationToken cancellationToken)
+    private async Task<(int Sent, int Dead)> PushAsync(IStoreLock pushing, CancellationToken cancellationToken)
     {
         // Accepted change sets are marked sent a few at a time, in one transaction each time: marking them one by one
         // cost as much as writing them. A change set accepted but not yet marked when the process dies is sent again
@@ -113,7 +113,7 @@ public sealed class RegistryPush : IDisposable
         var accepted = new List<long>(MarkBatch);
         try
         {
-            return await PushAsync(accepted, cancellationToken);
+            return await PushAsync(pushing, accepted, cancellationToken);
         }
         finally
         {
@@ -122,7 +122,7 @@ public sealed class RegistryPush : IDisposable
         }
     }
 
-    private async Task<(int Sent, int Dead)> PushAsync(List<long> accepted, CancellationToken cancellationToken)
+    private async Task<(int Sent, int Dead)> PushAsync(IStoreLock pushing, List<long> accepted, CancellationToken cancellationToken)
     {
         int sent = 0, dead = 0;
         var seen = new HashSet<long>();
@@ -147,6 +147,15 @@ public sealed class RegistryPush : IDisposable
             {
                 var violations = checks is null ? null : await checks.ResultAsync(i, cancellationToken);
                 var item = batch[i];
+
+                // The lock can be lost without this process letting it go (IStoreLock.IsHeldAsync), and another
+                // instance may be pushing by now: stop before the next change set, which stays pending, in order.
+                if (!await pushing.IsHeldAsync(cancellationToken))
+                {
+                    _logger.LogWarning("Registry push lost its lock before outbox item {OutboxId}; stopping, and the rest stays pending for the holder", item.Id);
+                    return (sent, dead);
+                }
+
                 switch (await SendWithRetriesAsync(item, violations, cancellationToken))
                 {
                     case Outcome.Sent:

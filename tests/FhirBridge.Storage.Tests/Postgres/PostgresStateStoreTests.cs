@@ -72,4 +72,33 @@ public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
 
         await AssertMigratedVersionsAsync(store);
     }
+
+    [StoreFact]
+    public async Task TryAcquireLock_SessionEndedByTheServer_IsNoLongerHeldAndAnotherInstanceTakesIt()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
+        await store.MigrateAsync(default);
+        await using var other = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
+        var held = await store.TryAcquireLockAsync("push", default);
+        Assert.NotNull(held);
+        Assert.True(await held.IsHeldAsync(default));
+        Assert.Null(await other.TryAcquireLockAsync("push", default));
+
+        // The server ends the lock's session (a restart, idle_session_timeout, an admin), not the holder.
+        await using (var admin = new NpgsqlConnection(database.ConnectionString))
+        {
+            await admin.OpenAsync();
+            await using var terminate = new NpgsqlCommand(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database());",
+                admin);
+            Assert.Equal(true, await terminate.ExecuteScalarAsync());
+        }
+
+        Assert.False(await held.IsHeldAsync(default));
+        var taken = await other.TryAcquireLockAsync("push", default);
+        Assert.NotNull(taken);
+        await taken.DisposeAsync();
+        await held.DisposeAsync(); // releasing a lost lock is harmless
+    }
 }
