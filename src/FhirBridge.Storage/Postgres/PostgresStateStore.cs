@@ -187,7 +187,7 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         foreach (var patient in dirty)
         {
             write.BatchCommands.Add(Statement(
-                "INSERT INTO dirty (source, patient, generation) VALUES ($1, $2, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;",
+                MarkDirty,
                 Text(source), Text(patient)));
         }
 
@@ -440,6 +440,10 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         await tx.CommitAsync(cancellationToken);
         return [.. droppedMarks.Where(d => d.Mark.RecordsAffected > 0).Select(d => d.Commit)];
     }
+
+    // A patient to be recomputed ($1 source, $2 patient): a new mark, or the generation advanced, so a recompute that read
+    // the older mark leaves it in place when it commits.
+    private const string MarkDirty = "INSERT INTO dirty (source, patient, generation) VALUES ($1, $2, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;";
 
     // The outcome of the commit's version check, set by its first statement (CommitRecomputesAsync).
     private const string Applied = "current_setting('fhirbridge.commit_applied') = 'true'";
@@ -710,7 +714,7 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
         await ExecuteAsync(
             connection,
             tx,
-            "INSERT INTO dirty (source, patient, generation) VALUES ($1, $2, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;",
+            MarkDirty,
             [Text(source), Text(patient)],
             cancellationToken);
         await ExecuteAsync(connection, tx, "UPDATE outbox SET replayed_at = $2 WHERE id = $1;", [Bigint(id), Text(FormatTime(_clock.GetUtcNow()))], cancellationToken);

@@ -14,6 +14,13 @@ namespace FhirBridge.Storage.Sqlite;
 /// </summary>
 public sealed partial class SqliteStateStore : IStateStore
 {
+    // A patient to be recomputed: a new mark, or the generation advanced, so a recompute that read the older mark leaves
+    // it in place when it commits.
+    private const string MarkDirty = "INSERT INTO dirty (source, patient, generation) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;";
+
+    // The patient's projection changed: a recompute computed from the version before is dropped at its commit.
+    private const string AdvanceVersion = "INSERT INTO projection_versions (source, patient, version) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET version = version + 1;";
+
     private readonly string _connectionString;
     private readonly TimeProvider _clock;
 
@@ -149,10 +156,7 @@ public sealed partial class SqliteStateStore : IStateStore
             }
         }
 
-        await using (var mark = Command(connection, tx, """
-            INSERT INTO dirty (source, patient, generation) VALUES ($s, $p, 1)
-            ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;
-            """, "$s", "$p"))
+        await using (var mark = Command(connection, tx, MarkDirty, "$s", "$p"))
         {
             foreach (var patient in dirty)
             {
@@ -296,7 +300,7 @@ public sealed partial class SqliteStateStore : IStateStore
         // Each statement is prepared once for the whole batch with its parameters; each row only sets their values.
         await using var deleteProjection = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p RETURNING record_key;", "$s", "$p");
         await using var handOver = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND record_key = $k RETURNING patient;", "$s", "$k");
-        await using var markDirty = Command(connection, tx, "INSERT INTO dirty (source, patient, generation) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;", "$s", "$p");
+        await using var markDirty = Command(connection, tx, MarkDirty, "$s", "$p");
         await using var delete = Command(connection, tx, "DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;", "$s", "$p");
         await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);", "$s", "$p", "$k", "$sk", "$h", "$j", "$o");
         await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by, retracted) VALUES ($s, $p, $k, $b, $t, $c, $r);", "$s", "$p", "$k", "$b", "$t", "$c", "$r");
@@ -304,7 +308,7 @@ public sealed partial class SqliteStateStore : IStateStore
         await using var detection = Command(connection, tx, "INSERT INTO detections (source, patient, json) VALUES ($s, $p, $j);", "$s", "$p", "$j");
         await using var clear = Command(connection, tx, "DELETE FROM dirty WHERE source = $s AND patient = $p AND generation = $g;", "$s", "$p", "$g");
         await using var version = Command(connection, tx, "SELECT version FROM projection_versions WHERE source = $s AND patient = $p;", "$s", "$p");
-        await using var advance = Command(connection, tx, "INSERT INTO projection_versions (source, patient, version) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET version = version + 1;", "$s", "$p");
+        await using var advance = Command(connection, tx, AdvanceVersion, "$s", "$p");
         var now = FormatTime(_clock.GetUtcNow())!;
         foreach (var commit in commits)
         {
@@ -506,10 +510,7 @@ public sealed partial class SqliteStateStore : IStateStore
     {
         // The projection changes, so its version advances: a recompute of the patient computed before (its commit still
         // to come) is dropped instead of writing the doubted rows back.
-        await using (var doubt = Command(connection, tx, """
-            UPDATE projection SET hash = '' WHERE source = $s AND patient = $p AND subject_key = $k;
-            INSERT INTO projection_versions (source, patient, version) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET version = version + 1;
-            """, "$s", "$p", "$k"))
+        await using (var doubt = Command(connection, tx, "UPDATE projection SET hash = '' WHERE source = $s AND patient = $p AND subject_key = $k;" + AdvanceVersion, "$s", "$p", "$k"))
         {
             Set(doubt, source, patient, subjectKey);
             await doubt.ExecuteNonQueryAsync(cancellationToken);
@@ -663,10 +664,7 @@ public sealed partial class SqliteStateStore : IStateStore
         // before dead letters corrected the projection gets that correction's first half here; its retractions were
         // not kept.
         await DoubtProjectionAsync(connection, tx, source, patient, subjectKey, [], cancellationToken);
-        await using (var mark = Command(connection, tx, """
-            INSERT INTO dirty (source, patient, generation) VALUES ($s, $p, 1) ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;
-            UPDATE outbox SET replayed_at = $t WHERE id = $id;
-            """, "$s", "$p", "$t", "$id"))
+        await using (var mark = Command(connection, tx, MarkDirty + "UPDATE outbox SET replayed_at = $t WHERE id = $id;", "$s", "$p", "$t", "$id"))
         {
             Set(mark, source, patient, FormatTime(_clock.GetUtcNow()), id);
             await mark.ExecuteNonQueryAsync(cancellationToken);
