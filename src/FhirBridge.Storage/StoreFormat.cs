@@ -36,7 +36,7 @@ internal static class StoreFormat
 
     /// <summary>An outbox item from a row of <see cref="OutboxColumns"/>.</summary>
     public static OutboxItem ReadOutbox(DbDataReader r) =>
-        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetInt32(5), r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))
+        new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), Sqlite.PackedText.Read(r, 4), r.GetInt32(5), r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))
         {
             CreatedAt = ParseTime(r.IsDBNull(8) ? null : r.GetString(8)),
             LastAttemptAt = ParseTime(r.IsDBNull(9) ? null : r.GetString(9)),

@@ -87,9 +87,9 @@ public sealed partial class SqliteStateStore
             SELECT source, subject_key, record_key,
                    json_extract(json, '$.assignedArm'), json_extract(json, '$.period.start'),
                    json_extract(json, '$.valueCodeableConcept.coding[0].code')
-            FROM projection
-            WHERE record_key LIKE 'ResearchSubject|%'
-               OR (record_key LIKE 'Observation|%' AND json_extract(json, '$.code.coding[0].code') = $outcome);
+            FROM (SELECT source, subject_key, record_key, unpack(json) AS json FROM projection
+                  WHERE record_key LIKE 'ResearchSubject|%' OR record_key LIKE 'Observation|%')
+            WHERE record_key LIKE 'ResearchSubject|%' OR json_extract(json, '$.code.coding[0].code') = $outcome;
             """,
             c => c.Parameters.AddWithValue("$outcome", RegistryModel.OutcomeCode),
             r => (Source: r.GetString(0), Subject: r.GetString(1), Key: r.GetString(2),

@@ -1,9 +1,14 @@
+using FhirBridge.Reconcile;
+using FhirBridge.Storage;
 using FhirBridge.Storage.Sqlite;
 using Microsoft.Data.Sqlite;
 
 namespace FhirBridge.Tests.Storage.Sqlite;
 
-/// <summary><see cref="StateStoreTests"/> on SQLite, in a throw-away file; and the migrations of the projection to rows per patient of the quarantine to fingerprints, and the one that added projection versions.</summary>
+/// <summary>
+/// <see cref="StateStoreTests"/> on SQLite, in a throw-away file; the registry JSON kept packed; and the migrations of
+/// the projection to rows per patient, of the quarantine to fingerprints, and the one that added projection versions.
+/// </summary>
 public sealed class SqliteStateStoreTests : StateStoreTests
 {
     /// <inheritdoc />
@@ -71,4 +76,50 @@ public sealed class SqliteStateStoreTests : StateStoreTests
 
         await AssertMigratedVersionsAsync(store);
     }
+
+    [Fact]
+    public async Task CommitRecompute_RegistryJson_IsStoredPackedAndReadsBackExactly_BesideRowsAnOlderBuildWroteAsText()
+    {
+        // Repetitive like a registry Bundle, with text outside ASCII (a mapped display may carry any script).
+        var json = "{\"resourceType\":\"Bundle\",\"entry\":[" + string.Join(",", Enumerable.Range(0, 50).Select(i =>
+            "{\"fullUrl\":\"urn:uuid:" + i + "\",\"resource\":{\"resourceType\":\"Observation\",\"code\":{\"text\":\"Wirbelsäule – 脊柱 🦴 " + i + "\"}}}")) + "]}";
+        var store = Database.Open(TimeProvider.System);
+        await store.CommitRecomputeAsync("h", "p1", null, [new ProjectedRecord("Observation|x|a", "s1", "h1", json, null)], [new QueuedChangeSet("s1", json, null)], [], default);
+
+        Assert.Equal(json, Assert.Single(await store.GetProjectionAsync("h", "p1", default)).Json);
+        Assert.Equal(json, Assert.Single(await store.GetPendingOutboxAsync(10, default)).Bundle);
+
+        var path = ((SqliteStoreDatabase)Database).DatabasePath;
+        await using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT typeof(json), length(json) FROM projection UNION ALL SELECT typeof(bundle), length(bundle) FROM outbox;";
+            await using var reader = await command.ExecuteReaderAsync();
+            var utf8Length = System.Text.Encoding.UTF8.GetByteCount(json);
+            for (var row = 0; row < 2; row++)
+            {
+                Assert.True(await reader.ReadAsync());
+                Assert.Equal("blob", reader.GetString(0));
+                Assert.InRange(reader.GetInt64(1), 1, utf8Length / 4);
+            }
+        }
+
+        // Rows a build before the packed format wrote are TEXT, and are read as they are.
+        await using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO outbox (source, patient, subject_key, bundle) VALUES ('h', 'p2', 's2', '{\"old\":\"é\"}');"
+                + "INSERT INTO projection (source, patient, record_key, subject_key, hash, json) VALUES ('h', 'p2', 'ResearchSubject|x|b', 's2', 'h2', '{\"old\":\"é\"}');";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal([json, "{\"old\":\"é\"}"], (await store.GetPendingOutboxAsync(10, default)).Select(i => i.Bundle));
+        Assert.Equal("{\"old\":\"é\"}", Assert.Single(await store.GetProjectionAsync("h", "p2", default)).Json);
+    }
+
+    [Fact]
+    public void PackedText_BytesThatAreNotPacked_AreRefusedNotMisread() =>
+        Assert.Throws<InvalidDataException>(() => PackedText.Unpack("{\"not\":\"packed\"}"u8.ToArray()));
 }
