@@ -35,8 +35,12 @@ public interface IStateStore
     /// <summary>Patients whose data changed since their last recompute, oldest change first.</summary>
     Task<IReadOnlyList<DirtyPatient>> GetDirtyPatientsAsync(string source, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Patients with a subject whose follow-up window was open when last computed and has closed by <paramref name="asOf"/>.</summary>
-    Task<IReadOnlyList<string>> GetPatientsWithClosedWindowsAsync(string source, DateTimeOffset asOf, CancellationToken cancellationToken);
+    /// <summary>
+    /// Patients whose last recompute no longer holds by <paramref name="asOf"/> although no data changed: a subject's
+    /// follow-up window that was open has closed (the projection's windows), or a Procedure that started after the
+    /// as-of time they were judged at has started (<see cref="RecomputeCommit.JudgeAgainAt"/>).
+    /// </summary>
+    Task<IReadOnlyList<string>> GetPatientsToJudgeAgainAsync(string source, DateTimeOffset asOf, CancellationToken cancellationToken);
 
     /// <summary>The resources of one patient (latest versions).</summary>
     Task<IReadOnlyList<StoredResource>> GetPatientResourcesAsync(string source, string patient, CancellationToken cancellationToken);

@@ -36,4 +36,11 @@ public sealed record RecomputeCommit(
     /// commit was not computed from a read projection and is applied whatever the version.
     /// </summary>
     public long? ProjectionVersion { get; init; }
+
+    /// <summary>
+    /// When the patient's detection stops holding without new data, other than a follow-up window closing (which the
+    /// projection's windows carry): the start of the earliest Procedure left out as after the as-of time. Stored with
+    /// the detection; <see cref="IStateStore.GetPatientsToJudgeAgainAsync"/> gives the patient once it has passed.
+    /// </summary>
+    public DateTimeOffset? JudgeAgainAt { get; init; }
 }

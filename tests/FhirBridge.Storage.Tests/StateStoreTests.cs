@@ -37,7 +37,7 @@ public abstract class StateStoreTests : IAsyncLifetime
         Assert.Equal(
             new ProjectedRecord("ResearchSubject|s1", "s1", "h1", "{\"a\":1}", new DateTimeOffset(2026, 2, 1, 0, 0, 0, TimeSpan.Zero)),
             Assert.Single(await store.GetProjectionAsync("h", "p1", default)));
-        Assert.Equal(["p1"], await store.GetPatientsWithClosedWindowsAsync("h", new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero), default));
+        Assert.Equal(["p1"], await store.GetPatientsToJudgeAgainAsync("h", new DateTimeOffset(2026, 3, 1, 0, 0, 0, TimeSpan.Zero), default));
         await store.CommitRecomputeAsync("h", "p2", null, [new ProjectedRecord("ResearchSubject|s1", "s1", "h2", "{}", null)], [], [], default);
         Assert.Equal("h2", Assert.Single(await store.GetProjectionAsync("h", "p2", default)).Hash);
         Assert.Single(await store.GetProjectionAsync("h", "p1", default));
@@ -534,9 +534,41 @@ public abstract class StateStoreTests : IAsyncLifetime
         var closes = new DateTimeOffset(2024, 3, 31, 16, 0, 0, TimeSpan.Zero);
         await _store.CommitRecomputeAsync(Source, "p1", null, [new ProjectedRecord("ResearchSubject|s1", "s1", "h", "{}", closes)], [], [], default);
 
-        Assert.Empty(await _store.GetPatientsWithClosedWindowsAsync(Source, closes.AddSeconds(-1), default));
-        Assert.Equal(["p1"], await _store.GetPatientsWithClosedWindowsAsync(Source, closes, default));
+        Assert.Empty(await _store.GetPatientsToJudgeAgainAsync(Source, closes.AddSeconds(-1), default));
+        Assert.Equal(["p1"], await _store.GetPatientsToJudgeAgainAsync(Source, closes, default));
     }
+
+    [StoreFact]
+    public async Task JudgeAgainAt_Passed_ListsThePatientOnceBesideAClosedWindow_UntilACommitWithoutItReplacesIt()
+    {
+        var starts = new DateTimeOffset(2024, 3, 10, 2, 0, 0, TimeSpan.Zero);
+        await _store.CommitRecomputesAsync(Source,
+        [
+            new RecomputeCommit("p1", null, [], [], [], "{}") { JudgeAgainAt = starts },
+            new RecomputeCommit("p2", null, [new ProjectedRecord("ResearchSubject|s2", "s2", "h", "{}", starts)], [], [], "{}") { JudgeAgainAt = starts },
+            new RecomputeCommit("p3", null, [], [], [], "{}"),
+        ], default);
+
+        Assert.Empty(await _store.GetPatientsToJudgeAgainAsync(Source, starts.AddTicks(-1), default));
+        Assert.Equal(["p1", "p2"], await _store.GetPatientsToJudgeAgainAsync(Source, starts, default));
+        Assert.Empty(await _store.GetPatientsToJudgeAgainAsync("another-source", starts, default));
+
+        // Judged again once the Procedure has started: it counts now, and nothing is left to wait for.
+        await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", null, [], [], [], "{}")], default);
+        Assert.Equal(["p2"], await _store.GetPatientsToJudgeAgainAsync(Source, starts, default));
+    }
+
+    /// <summary>Two detections as the schema before judge_again_at held them: one that depended on its as-of time, one that did not.</summary>
+    protected const string OldDetectionRows =
+        """INSERT INTO detections (source, patient, json) VALUES ('h', 'p1', '{"AsOf":"2026-01-01T00:00:00+08:00","AsOfSensitive":true,"Subjects":[],"Excluded":[]}'), ('h', 'p2', '{"AsOf":"2026-01-01T00:00:00+08:00","AsOfSensitive":false,"Subjects":[],"Excluded":[]}');""";
+
+    /// <summary>The migrations before the one that adds judge_again_at: the schema <see cref="OldDetectionRows"/> is written in.</summary>
+    protected static string[] MigrationsBeforeJudgeAgainAt(IEnumerable<string> migrations) =>
+        [.. migrations.TakeWhile(m => !m.Contains("ADD COLUMN judge_again_at", StringComparison.Ordinal))];
+
+    /// <summary>After the migration: the detection that depended on its as-of time is judged again at the next run, the other is not.</summary>
+    protected static async Task AssertMigratedDetectionsAsync(IStateStore store) =>
+        Assert.Equal(["p1"], await store.GetPatientsToJudgeAgainAsync("h", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), default));
 
     [StoreFact]
     public async Task Outbox_SentAndDead_LeavePendingWithTheirState()

@@ -36,7 +36,8 @@ public sealed class UnplannedReturnRule
     {
         var log = new List<MappingLogEntry>();
         var scope = new RuleScope(timeline, Study, sourceZone, asOf, log);
-        var operations = OperationGrouper.Group(ProceduresThatHappened(scope), scope);
+        var (happened, judgeAgainAt) = ProceduresThatHappened(scope);
+        var operations = OperationGrouper.Group(happened, scope);
 
         var subjects = new List<(Subject Draft, List<CandidateVerdict> Candidates)>();
         var refused = new List<RefusedIndex>();
@@ -78,14 +79,16 @@ public sealed class UnplannedReturnRule
             });
         }
 
-        return new PatientDetection(result, refused, log);
+        return new PatientDetection(result, refused, log) { JudgeAgainAt = judgeAgainAt };
     }
 
-    // Data handling: withdrawn data is absent, not-done procedures never happened, and nothing after the as-of time exists yet.
-    private static List<ProcedureRecord> ProceduresThatHappened(RuleScope scope)
+    // Data handling: withdrawn data is absent, not-done procedures never happened, and nothing after the as-of time
+    // exists yet. Also when the earliest Procedure left out as after the as-of time starts: the result holds until then.
+    private static (List<ProcedureRecord> Kept, Instant? JudgeAgainAt) ProceduresThatHappened(RuleScope scope)
     {
         var asOf = scope.AsOf.ToInstant();
         var kept = new List<ProcedureRecord>();
+        Instant? judgeAgainAt = null;
         foreach (var procedure in scope.Timeline.Procedures)
         {
             var (reason, clause) = procedure switch
@@ -103,10 +106,14 @@ public sealed class UnplannedReturnRule
             else
             {
                 scope.Log.Add(new MappingLogEntry(procedure.Ref.ToString(), Decision.Excluded, clause!, reason));
+                if (clause == Clause.AsOf && (judgeAgainAt is null || scope.InstantOf(procedure.Start!) < judgeAgainAt))
+                {
+                    judgeAgainAt = scope.InstantOf(procedure.Start!);
+                }
             }
         }
 
-        return kept;
+        return (kept, judgeAgainAt);
     }
 
     private object? ConsiderAsIndex(Operation operation, RuleScope scope)

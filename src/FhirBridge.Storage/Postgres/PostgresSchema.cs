@@ -110,5 +110,14 @@ internal static class PostgresSchema
             PRIMARY KEY (source, patient));
         INSERT INTO projection_versions (source, patient, version) SELECT DISTINCT source, patient, 0 FROM projection;
         """,
+
+        // 8 (SQLite's 10): when a patient's detection stops holding without new data because a Procedure that started
+        // after the as-of time they were judged at has started (RecomputeCommit.JudgeAgainAt). Detections stored before
+        // that depended on their as-of time are judged again at the next run, which stores their time.
+        """
+        ALTER TABLE detections ADD COLUMN judge_again_at text COLLATE "C";
+        CREATE INDEX detections_judge_again ON detections (source, judge_again_at) WHERE judge_again_at IS NOT NULL;
+        UPDATE detections SET judge_again_at = '0001-01-01T00:00:00.0000000Z' WHERE json LIKE '%"AsOfSensitive":true%';
+        """,
     ];
 }

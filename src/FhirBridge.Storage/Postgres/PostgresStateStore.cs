@@ -219,9 +219,13 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
             cancellationToken);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<string>> GetPatientsWithClosedWindowsAsync(string source, DateTimeOffset asOf, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<string>> GetPatientsToJudgeAgainAsync(string source, DateTimeOffset asOf, CancellationToken cancellationToken) =>
         QueryAsync(
-            "SELECT DISTINCT patient FROM projection WHERE source = $1 AND open_until IS NOT NULL AND open_until <= $2 ORDER BY patient;",
+            """
+            SELECT patient FROM projection WHERE source = $1 AND open_until IS NOT NULL AND open_until <= $2
+            UNION SELECT patient FROM detections WHERE source = $1 AND judge_again_at IS NOT NULL AND judge_again_at <= $2
+            ORDER BY patient;
+            """,
             [Text(source), Text(FormatTime(asOf))],
             r => r.GetString(0),
             cancellationToken);
@@ -426,7 +430,9 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
             AddLog(write, source, patient, commit.Log, now!, IfApplied);
             if (commit.Detection is { } json)
             {
-                write.BatchCommands.Add(Statement($"INSERT INTO detections (source, patient, json) SELECT $1, $2, $3 {IfApplied};", Text(source), Text(patient), Text(json)));
+                write.BatchCommands.Add(Statement(
+                    $"INSERT INTO detections (source, patient, json, judge_again_at) SELECT $1, $2, $3, $4 {IfApplied};",
+                    Text(source), Text(patient), Text(json), Text(FormatTime(commit.JudgeAgainAt))));
             }
 
             if (commit.Generation is { } g)

@@ -107,5 +107,15 @@ internal static class SqliteSchema
             PRIMARY KEY (source, patient)) WITHOUT ROWID;
         INSERT INTO projection_versions (source, patient, version) SELECT DISTINCT source, patient, 0 FROM projection;
         """,
+
+        // 10: when a patient's detection stops holding without new data because a Procedure that started after the
+        // as-of time they were judged at has started (RecomputeCommit.JudgeAgainAt). Detections stored before were
+        // written without it: those that depended on their as-of time (a Procedure left out, or a window still open)
+        // are judged again at the next run, which stores their time.
+        """
+        ALTER TABLE detections ADD COLUMN judge_again_at TEXT;
+        CREATE INDEX detections_judge_again ON detections (source, judge_again_at) WHERE judge_again_at IS NOT NULL;
+        UPDATE detections SET judge_again_at = '0001-01-01T00:00:00.0000000Z' WHERE json LIKE '%"AsOfSensitive":true%';
+        """,
     ];
 }

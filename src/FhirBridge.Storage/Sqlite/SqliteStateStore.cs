@@ -188,9 +188,13 @@ public sealed partial class SqliteStateStore : IStateStore
             cancellationToken);
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<string>> GetPatientsWithClosedWindowsAsync(string source, DateTimeOffset asOf, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyList<string>> GetPatientsToJudgeAgainAsync(string source, DateTimeOffset asOf, CancellationToken cancellationToken) =>
         QueryAsync(
-            "SELECT DISTINCT patient FROM projection WHERE source = $s AND open_until IS NOT NULL AND open_until <= $t ORDER BY patient;",
+            """
+            SELECT patient FROM projection WHERE source = $s AND open_until IS NOT NULL AND open_until <= $t
+            UNION SELECT patient FROM detections WHERE source = $s AND judge_again_at IS NOT NULL AND judge_again_at <= $t
+            ORDER BY patient;
+            """,
             c => { c.Parameters.AddWithValue("$s", source); c.Parameters.AddWithValue("$t", FormatTime(asOf)); },
             r => r.GetString(0),
             cancellationToken);
@@ -305,7 +309,7 @@ public sealed partial class SqliteStateStore : IStateStore
         await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);", "$s", "$p", "$k", "$sk", "$h", "$j", "$o");
         await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by, retracted) VALUES ($s, $p, $k, $b, $t, $c, $r);", "$s", "$p", "$k", "$b", "$t", "$c", "$r");
         await using var logInsert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);", "$s", "$p", "$e", "$r");
-        await using var detection = Command(connection, tx, "INSERT INTO detections (source, patient, json) VALUES ($s, $p, $j);", "$s", "$p", "$j");
+        await using var detection = Command(connection, tx, "INSERT INTO detections (source, patient, json, judge_again_at) VALUES ($s, $p, $j, $a);", "$s", "$p", "$j", "$a");
         await using var clear = Command(connection, tx, "DELETE FROM dirty WHERE source = $s AND patient = $p AND generation = $g;", "$s", "$p", "$g");
         await using var version = Command(connection, tx, "SELECT version FROM projection_versions WHERE source = $s AND patient = $p;", "$s", "$p");
         await using var advance = Command(connection, tx, AdvanceVersion, "$s", "$p");
@@ -362,7 +366,7 @@ public sealed partial class SqliteStateStore : IStateStore
 
             if (commit.Detection is { } json)
             {
-                Set(detection, source, patient, json);
+                Set(detection, source, patient, json, FormatTime(commit.JudgeAgainAt));
                 await detection.ExecuteNonQueryAsync(cancellationToken);
             }
 

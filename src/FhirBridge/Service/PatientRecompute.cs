@@ -14,10 +14,11 @@ using NodaTime;
 namespace FhirBridge.Cli.Service;
 
 /// <summary>
-/// MAP, DETECT and RECONCILE for the patients of a source that need it: those whose data changed (dirty) and those
-/// whose follow-up window closed since they were last judged, so <c>follow-up-open</c> becomes <c>no-return</c>
-/// without new data. Patients commit in batches, each in one transaction: projection, change sets, mapping log,
-/// detection, dirty marks.
+/// MAP, DETECT and RECONCILE for the patients of a source that need it: those whose data changed (dirty), and those
+/// whose last judgement stopped holding as time passed without new data: a follow-up window closed, so
+/// <c>follow-up-open</c> becomes <c>no-return</c>, or a Procedure that started after the as-of time they were judged
+/// at has now started (spec, data handling: "As-of"). Patients commit in batches, each in one transaction:
+/// projection, change sets, mapping log, detection, dirty marks.
 /// </summary>
 /// <param name="store">The state store.</param>
 /// <param name="maps">The category maps.</param>
@@ -146,8 +147,8 @@ public sealed class PatientRecompute(
         {
             // Patients are committed in batches, each batch in one transaction (projection, change sets, mapping log,
             // detection, dirty marks): a kill loses or repeats no patient's work, at one commit per batch.
-            var closed = await store.GetPatientsWithClosedWindowsAsync(source.Name, asOf.ToDateTimeOffset(), cancellationToken);
-            foreach (var batch in closed.Select(p => (p, (long?)null)).Chunk(CommitBatch))
+            var due = await store.GetPatientsToJudgeAgainAsync(source.Name, asOf.ToDateTimeOffset(), cancellationToken);
+            foreach (var batch in due.Select(p => (p, (long?)null)).Chunk(CommitBatch))
             {
                 await StepAsync(batch);
             }
@@ -304,6 +305,7 @@ public sealed class PatientRecompute(
         {
             ProjectionUnchanged = SameRecords(projection, previous),
             ProjectionVersion = previous.Version,
+            JudgeAgainAt = detection.JudgeAgainAt?.ToDateTimeOffset(),
         };
     }
 

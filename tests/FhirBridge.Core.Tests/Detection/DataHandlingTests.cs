@@ -218,4 +218,39 @@ public class DataHandlingTests
         run.AssertSubject("op1", Outcome.UnplannedReturn, "early");
         run.AssertNotACandidate("op1", "late");
     }
+
+    [Fact]
+    public void AsOf_ProceduresAfterAsOf_TheResultHoldsUntilTheEarliestOfThemStarts()
+    {
+        // Two returns not yet happened: the earlier one, as an instant, is when judging again gives another result.
+        var run = new TimelineBuilder()
+            .SpineIndex()
+            .Return("late", "2024-03-12T10:00:00+08:00")
+            .Return("next", "2024-03-10T01:00:00Z")
+            .Evaluate(asOf: "2024-03-10T08:00:00+08:00");
+
+        run.AssertSubject("op1", Outcome.FollowUpOpen);
+        Assert.Equal(NodaTime.Text.InstantPattern.ExtendedIso.Parse("2024-03-10T01:00:00Z").Value, run.Detection.JudgeAgainAt);
+    }
+
+    [Fact]
+    public void AsOf_NothingAfterAsOf_HoldsWithoutATimeToJudgeAgain()
+    {
+        var run = new TimelineBuilder()
+            .SpineIndex()
+            .Return("ret", "2024-03-10T10:00:00+08:00")
+            .Evaluate(asOf: "2024-03-10T10:00:00+08:00");
+
+        run.AssertSubject("op1", Outcome.UnplannedReturn, "ret");
+        Assert.Null(run.Detection.JudgeAgainAt);
+    }
+
+    [Fact]
+    public void AsOf_OnlyTheIndexAfterAsOf_IsJudgedAgainWhenItStarts()
+    {
+        var run = new TimelineBuilder().SpineIndex().Evaluate(asOf: "2024-03-01T08:59:59+08:00");
+
+        run.AssertNoIndex();
+        Assert.Equal(NodaTime.Text.InstantPattern.ExtendedIso.Parse("2024-03-01T01:00:00Z").Value, run.Detection.JudgeAgainAt);
+    }
 }

@@ -52,6 +52,27 @@ public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
     }
 
     [StoreFact]
+    public async Task Migrate_FromTheSchemaBeforeJudgeAgainAt_JudgesAgainTheDetectionsThatDependedOnTheirAsOf()
+    {
+        var before = MigrationsBeforeJudgeAgainAt(PostgresSchema.Migrations);
+        await using var database = await TestDatabase.CreateAsync();
+        await using (var connection = new NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES ({before.Length});"
+                + string.Concat(before)
+                + OldDetectionRows;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
+        await store.MigrateAsync(default);
+
+        await AssertMigratedDetectionsAsync(store);
+    }
+
+    [StoreFact]
     public async Task Migrate_FromTheSchemaBeforeProjectionVersions_GivesEveryProjectedPatientVersionZero()
     {
         // The schema just before the migration, wherever it stands in the list.

@@ -78,6 +78,27 @@ public sealed class SqliteStateStoreTests : StateStoreTests
     }
 
     [Fact]
+    public async Task Migrate_FromTheSchemaBeforeJudgeAgainAt_JudgesAgainTheDetectionsThatDependedOnTheirAsOf()
+    {
+        var before = MigrationsBeforeJudgeAgainAt(SqliteSchema.Migrations);
+        var path = Path.Combine(((SqliteStoreDatabase)Database).Folder, "before-judge-again.db");
+        await using (var connection = new SqliteConnection($"Data Source={path}"))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES ({before.Length});"
+                + string.Concat(before)
+                + OldDetectionRows;
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var store = new SqliteStateStore(path, TimeProvider.System);
+        await store.MigrateAsync(default);
+
+        await AssertMigratedDetectionsAsync(store);
+    }
+
+    [Fact]
     public async Task CommitRecompute_RegistryJson_IsStoredPackedAndReadsBackExactly_BesideRowsAnOlderBuildWroteAsText()
     {
         // Repetitive like a registry Bundle, with text outside ASCII (a mapped display may carry any script).

@@ -118,6 +118,26 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public void RunOnce_AProcedureAfterTheAsOfTimeHasStarted_JudgesThePatientAgainWithoutNewData()
+    {
+        // Spec, data handling, "As-of": op6 (p2, 2024-12-20T08:00+08:00) does not exist yet at the first run. Once it
+        // has started it is an index operation, with no new data and no window of p2's open to close.
+        var config = WriteConfig(Path.Combine(Fhirbridge.FixturesDirectory, "hospital-a"));
+        var first = RunOnce(config, "2024-12-20T07:59:59+08:00");
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        var before = ChangeSets().Length;
+        Assert.Equal(0, RunOnce(config, "2024-12-20T07:59:59+08:00").ExitCode);
+        Assert.Equal(before, ChangeSets().Length);
+
+        var later = RunOnce(config, "2024-12-20T08:00:00+08:00");
+
+        Assert.True(later.ExitCode == 0, later.Stderr);
+        Assert.Contains("recomputed 1 patients, 1 change sets", later.Stdout, StringComparison.Ordinal);
+        var added = File.ReadAllText(Assert.Single(ChangeSets().Skip(before)));
+        Assert.Contains("\"resourceType\":\"ResearchSubject\"", added, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void RunOnce_OneSourceFails_ExitsOneNamingItAndTheOthersStillRun()
     {
         var good = Path.Combine(Fhirbridge.FixturesDirectory, "hospital-a").Replace("\\", "/", StringComparison.Ordinal);
