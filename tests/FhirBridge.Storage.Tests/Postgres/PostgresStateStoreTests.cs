@@ -4,7 +4,11 @@ using Npgsql;
 
 namespace FhirBridge.Tests.Storage.Postgres;
 
-/// <summary><see cref="StateStoreTests"/> on PostgreSQL, in a throw-away database (skipped without a server); and the migrations of the projection to rows per patient of the quarantine to fingerprints, and the one that added projection versions.</summary>
+/// <summary>
+/// <see cref="StateStoreTests"/> on PostgreSQL, in a throw-away database (skipped without a server); and the migrations
+/// of the projection to rows per patient, of the quarantine to fingerprints, and those that added projection versions
+/// and the time to judge a patient again.
+/// </summary>
 public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
 {
     /// <inheritdoc />
@@ -14,16 +18,7 @@ public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
     public async Task Migrate_FromSchemaThree_KeepsTheProjectionAndLetsTwoPatientsHoldOneRecordKey()
     {
         await using var database = await TestDatabase.CreateAsync();
-        await using (var connection = new NpgsqlConnection(database.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES (3);"
-                + string.Concat(PostgresSchema.Migrations.Take(3))
-                + OldProjectionRow;
-            await command.ExecuteNonQueryAsync();
-        }
-
+        await WriteOlderSchemaAsync(database.ConnectionString, [.. PostgresSchema.Migrations.Take(3)], OldProjectionRow);
         await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
         await store.MigrateAsync(default);
 
@@ -35,16 +30,7 @@ public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
     {
         var before = MigrationsBeforeQuarantineFingerprint(PostgresSchema.Migrations);
         await using var database = await TestDatabase.CreateAsync();
-        await using (var connection = new NpgsqlConnection(database.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES ({before.Length});"
-                + string.Concat(before)
-                + OldQuarantineRows;
-            await command.ExecuteNonQueryAsync();
-        }
-
+        await WriteOlderSchemaAsync(database.ConnectionString, before, OldQuarantineRows);
         await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
         await store.MigrateAsync(default);
 
@@ -56,16 +42,7 @@ public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
     {
         var before = MigrationsBeforeJudgeAgainAt(PostgresSchema.Migrations);
         await using var database = await TestDatabase.CreateAsync();
-        await using (var connection = new NpgsqlConnection(database.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES ({before.Length});"
-                + string.Concat(before)
-                + OldDetectionRows;
-            await command.ExecuteNonQueryAsync();
-        }
-
+        await WriteOlderSchemaAsync(database.ConnectionString, before, OldDetectionRows);
         await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
         await store.MigrateAsync(default);
 
@@ -78,20 +55,23 @@ public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
         // The schema just before the migration, wherever it stands in the list.
         var before = PostgresSchema.Migrations.ToList().FindIndex(m => m.Contains("CREATE TABLE projection_versions", StringComparison.Ordinal));
         await using var database = await TestDatabase.CreateAsync();
-        await using (var connection = new NpgsqlConnection(database.ConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES ({before});"
-                + string.Concat(PostgresSchema.Migrations.Take(before))
-                + OldProjectionRow;
-            await command.ExecuteNonQueryAsync();
-        }
-
+        await WriteOlderSchemaAsync(database.ConnectionString, [.. PostgresSchema.Migrations.Take(before)], OldProjectionRow);
         await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
         await store.MigrateAsync(default);
 
         await AssertMigratedVersionsAsync(store);
+    }
+
+    // A database at the schema the given migrations make, holding rows written in it.
+    private static async Task WriteOlderSchemaAsync(string connectionString, string[] migrations, string rows)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"CREATE TABLE schema_version (version integer NOT NULL); INSERT INTO schema_version VALUES ({migrations.Length});"
+            + string.Concat(migrations)
+            + rows;
+        await command.ExecuteNonQueryAsync();
     }
 
     [StoreFact]

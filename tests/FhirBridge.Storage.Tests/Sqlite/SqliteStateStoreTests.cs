@@ -7,7 +7,8 @@ namespace FhirBridge.Tests.Storage.Sqlite;
 
 /// <summary>
 /// <see cref="StateStoreTests"/> on SQLite, in a throw-away file; the registry JSON kept packed; and the migrations of
-/// the projection to rows per patient, of the quarantine to fingerprints, and the one that added projection versions.
+/// the projection to rows per patient, of the quarantine to fingerprints, and those that added projection versions and
+/// the time to judge a patient again.
 /// </summary>
 public sealed class SqliteStateStoreTests : StateStoreTests
 {
@@ -17,19 +18,7 @@ public sealed class SqliteStateStoreTests : StateStoreTests
     [Fact]
     public async Task Migrate_FromSchemaFive_KeepsTheProjectionAndLetsTwoPatientsHoldOneRecordKey()
     {
-        var path = Path.Combine(((SqliteStoreDatabase)Database).Folder, "v5.db");
-        await using (var connection = new SqliteConnection($"Data Source={path}"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (5);"
-                + string.Concat(SqliteSchema.Migrations.Take(5))
-                + OldProjectionRow;
-            await command.ExecuteNonQueryAsync();
-        }
-
-        var store = new SqliteStateStore(path, TimeProvider.System);
-        await store.MigrateAsync(default);
+        var store = await MigratedFromOlderSchemaAsync("v5.db", [.. SqliteSchema.Migrations.Take(5)], OldProjectionRow);
 
         await AssertMigratedProjectionAsync(store);
     }
@@ -38,19 +27,7 @@ public sealed class SqliteStateStoreTests : StateStoreTests
     public async Task Migrate_FromBeforeQuarantineFingerprints_KeepsOldRowsWithTheirIdentity()
     {
         var before = MigrationsBeforeQuarantineFingerprint(SqliteSchema.Migrations);
-        var path = Path.Combine(((SqliteStoreDatabase)Database).Folder, "before-fingerprints.db");
-        await using (var connection = new SqliteConnection($"Data Source={path}"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES ({before.Length});"
-                + string.Concat(before)
-                + OldQuarantineRows;
-            await command.ExecuteNonQueryAsync();
-        }
-
-        var store = new SqliteStateStore(path, TimeProvider.System);
-        await store.MigrateAsync(default);
+        var store = await MigratedFromOlderSchemaAsync("before-fingerprints.db", before, OldQuarantineRows);
 
         await AssertMigratedQuarantineAsync(store);
     }
@@ -60,19 +37,7 @@ public sealed class SqliteStateStoreTests : StateStoreTests
     {
         // The schema just before the migration, wherever it stands in the list.
         var before = SqliteSchema.Migrations.ToList().FindIndex(m => m.Contains("CREATE TABLE projection_versions", StringComparison.Ordinal));
-        var path = Path.Combine(((SqliteStoreDatabase)Database).Folder, "before-versions.db");
-        await using (var connection = new SqliteConnection($"Data Source={path}"))
-        {
-            await connection.OpenAsync();
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES ({before});"
-                + string.Concat(SqliteSchema.Migrations.Take(before))
-                + OldProjectionRow;
-            await command.ExecuteNonQueryAsync();
-        }
-
-        var store = new SqliteStateStore(path, TimeProvider.System);
-        await store.MigrateAsync(default);
+        var store = await MigratedFromOlderSchemaAsync("before-versions.db", [.. SqliteSchema.Migrations.Take(before)], OldProjectionRow);
 
         await AssertMigratedVersionsAsync(store);
     }
@@ -81,21 +46,28 @@ public sealed class SqliteStateStoreTests : StateStoreTests
     public async Task Migrate_FromTheSchemaBeforeJudgeAgainAt_JudgesAgainTheDetectionsThatDependedOnTheirAsOf()
     {
         var before = MigrationsBeforeJudgeAgainAt(SqliteSchema.Migrations);
-        var path = Path.Combine(((SqliteStoreDatabase)Database).Folder, "before-judge-again.db");
+        var store = await MigratedFromOlderSchemaAsync("before-judge-again.db", before, OldDetectionRows);
+
+        await AssertMigratedDetectionsAsync(store);
+    }
+
+    // A database beside the test's own at the schema the given migrations make, holding rows written in it, migrated.
+    private async Task<SqliteStateStore> MigratedFromOlderSchemaAsync(string file, string[] migrations, string rows)
+    {
+        var path = Path.Combine(((SqliteStoreDatabase)Database).Folder, file);
         await using (var connection = new SqliteConnection($"Data Source={path}"))
         {
             await connection.OpenAsync();
             await using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES ({before.Length});"
-                + string.Concat(before)
-                + OldDetectionRows;
+            command.CommandText = $"CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES ({migrations.Length});"
+                + string.Concat(migrations)
+                + rows;
             await command.ExecuteNonQueryAsync();
         }
 
         var store = new SqliteStateStore(path, TimeProvider.System);
         await store.MigrateAsync(default);
-
-        await AssertMigratedDetectionsAsync(store);
+        return store;
     }
 
     [Fact]
