@@ -98,10 +98,10 @@ public sealed class FhirRegistrySink : IRegistrySink
 
             // A timeout, though, may have left the registry still applying the first transaction: a resend that overtook
             // it would find no match for its conditional upserts either, and a registry that does not serialize them
-            // would create each record twice. So it is sent again no sooner than one request timeout later (within this
-            // push if the retry settings allow so long a wait, else at the next push): as long as the registry had.
+            // would create each record twice. So it is sent again no sooner than one request timeout later: as long as
+            // the registry had.
             var settle = e is TimeoutRejectedException or OperationCanceledException ? _endpoint.Settings.RequestTimeout : (TimeSpan?)null;
-            return new PushFailure(RegistryOutcome.OneLine(what), Permanent: false, settle);
+            return new PushFailure(RegistryOutcome.OneLine(what), Permanent: false, Settle: settle);
         }
     }
 

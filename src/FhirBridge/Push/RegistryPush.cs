@@ -210,7 +210,7 @@ public sealed class RegistryPush : IDisposable
                 return Outcome.Dead;
             }
 
-            var delay = attempt < _retry.MaxAttempts ? NextDelay(attempt, failure.RetryAfter) : null;
+            var delay = attempt < _retry.MaxAttempts ? NextDelay(attempt, failure.RetryAfter, failure.Settle) : null;
             if (delay is not { } wait || waited + wait > _retry.MaxTotalDelay)
             {
                 _logger.LogWarning("Change set {OutboxId} for source {Source} not accepted after {Attempts} attempt(s); it and the change sets after it stay pending for the next push: {Failure}",
@@ -232,19 +232,28 @@ public sealed class RegistryPush : IDisposable
 
     /// <summary>
     /// The wait before attempt <paramref name="attempt"/> + 1: the exponential backoff with equal jitter (half fixed, half
-    /// random), raised to the registry's <c>Retry-After</c>; null when that is longer than <see cref="RegistryPushRetry.MaxDelay"/>.
+    /// random), raised to the registry's <c>Retry-After</c> (null when that is longer than
+    /// <see cref="RegistryPushRetry.MaxDelay"/>) and to the time a timed-out transaction is given to settle. That one
+    /// is not capped by <see cref="RegistryPushRetry.MaxDelay"/>, which is about how long to wait for an answer: only by
+    /// the push's total wait, <see cref="RegistryPushRetry.MaxTotalDelay"/>, beyond which the change set waits for
+    /// the next push.
     /// </summary>
-    private TimeSpan? NextDelay(int attempt, TimeSpan? retryAfter)
+    private TimeSpan? NextDelay(int attempt, TimeSpan? retryAfter, TimeSpan? settle)
     {
         var exponential = _retry.BaseDelay * Math.Pow(2, Math.Min(attempt - 1, 30));
         var capped = exponential > _retry.MaxDelay ? _retry.MaxDelay : exponential;
-        var jittered = (capped / 2) + (capped / 2 * _jitter.NextDouble());
+        var wait = (capped / 2) + (capped / 2 * _jitter.NextDouble());
         if (retryAfter is { } asked)
         {
-            return asked > _retry.MaxDelay ? null : asked > jittered ? asked : jittered;
+            if (asked > _retry.MaxDelay)
+            {
+                return null;
+            }
+
+            wait = asked > wait ? asked : wait;
         }
 
-        return jittered;
+        return settle is { } least && least > wait ? least : wait;
     }
 
     private enum Outcome

@@ -87,7 +87,7 @@ public sealed class FhirRegistrySinkTests
         var resent = await h.SendAsync(ChangeSet());
 
         // No sooner than one timeout later: the registry may still be applying the first one.
-        Assert.Equal(new PushFailure("no answer from the registry within 0.3 s", Permanent: false, RetryAfter: TimeSpan.FromMilliseconds(300)), slow);
+        Assert.Equal(new PushFailure("no answer from the registry within 0.3 s", Permanent: false, Settle: TimeSpan.FromMilliseconds(300)), slow);
         Assert.Null(resent);
         Assert.All(WrittenTypes, type => Assert.Equal(1, h.Server.ResourceCount(type)));
     }

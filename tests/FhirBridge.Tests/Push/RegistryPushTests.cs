@@ -155,6 +155,35 @@ public sealed class RegistryPushTests : OutboxTestBase
     }
 
     [Fact]
+    public async Task PushPending_TimedOut_WaitsTheRequestTimeoutBeforeTheResend_EvenBeyondMaxDelay()
+    {
+        // The registry may still be applying the timed-out transaction: the resend waits as long as it had (60 s, the
+        // default registry timeout), though that is more than MaxDelay (30 s), which bounds waits for an answer.
+        await QueueAsync("s1");
+        var timedOut = new PushFailure("no answer from the registry within 60 s", Permanent: false, Settle: TimeSpan.FromSeconds(60));
+        var sink = new ScriptedSink { ["s1"] = [timedOut, null] };
+        using var push = Push(sink, Retry());
+
+        Assert.Equal((1, 0, 0), await push.PushPendingAsync(default));
+
+        Assert.Equal([TimeSpan.FromSeconds(60)], _clock.Waits);
+    }
+
+    [Fact]
+    public async Task PushPending_TimedOutWithASettleBeyondTheTotalWait_LeavesItPendingForTheNextPush()
+    {
+        await QueueAsync("s1");
+        var timedOut = new PushFailure("no answer from the registry within 600 s", Permanent: false, Settle: TimeSpan.FromMinutes(10));
+        var sink = new ScriptedSink { ["s1"] = [timedOut, null] };
+        using var push = Push(sink, Retry());
+
+        Assert.Equal((0, 0, 1), await push.PushPendingAsync(default));
+
+        Assert.Empty(_clock.Waits);
+        Assert.Equal(["s1"], sink.Sent);
+    }
+
+    [Fact]
     public async Task PushPending_StillFailingAfterTheLastAttempt_StopsThePushSoLaterChangeSetsKeepTheirOrder()
     {
         await QueueAsync("s1", "s2");
