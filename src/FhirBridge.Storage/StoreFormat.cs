@@ -35,6 +35,7 @@ internal static class StoreFormat
         text is null ? null : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
     /// <summary>An outbox item from a row of <see cref="OutboxColumns"/>.</summary>
+    /// <remarks>The SQLite store keeps the Bundle packed (<see cref="Sqlite.PackedText"/>); a text column, PostgreSQL's or an older SQLite row, reads as it is.</remarks>
     public static OutboxItem ReadOutbox(DbDataReader r) =>
         new(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), Sqlite.PackedText.Read(r, 4), r.GetInt32(5), r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7))
         {
