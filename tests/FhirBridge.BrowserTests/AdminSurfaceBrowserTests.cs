@@ -27,6 +27,12 @@ public sealed class AdminSurfaceBrowserTests(FhirbridgeService service) : IClass
             Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
         });
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = service.BaseUrl.ToString(), AcceptDownloads = true });
+
+        // The full suite runs the test assemblies side by side on two cores. A page that loads in well under a second
+        // alone once missed Playwright's default 30 s there (going to the unmapped codes). The waits are for the page
+        // to be there, not a measure of its speed (docs/benchmarks.md measures speed).
+        context.SetDefaultTimeout(120_000);
+        context.SetDefaultNavigationTimeout(120_000);
         var page = await context.NewPageAsync();
 
         // Not signed in: the page answers 401 with the sign-in form.
