@@ -1,3 +1,4 @@
+using FhirBridge.Fhir.Tests.Support;
 using System.Text.Json.Nodes;
 using CsCheck;
 using FhirBridge.Fhir.Pull;
@@ -20,20 +21,14 @@ public sealed class GeneratedBadInputTests : IAsyncLifetime
     private static readonly string[] ResourceTypes = ["", "procedure", "Procedure ", "Foo", "Bundle", "OperationOutcome"];
     private static readonly string[] BadDates = ["2024-13-45", "yesterday", "2024-02-30T25:00:00+08:00", "0000-00-00", "2024-03-01T09:00:00+99:00", ""];
     private static readonly List<string> Lines = SampleLines();
-    private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-gen-").FullName;
-    private SqliteStateStore _store = null!;
+    private ThrowAwayStore _temp = null!;
     private int _runs;
 
-    public async Task InitializeAsync()
-    {
-        _store = new SqliteStateStore(Path.Combine(_dir, "state.db"));
-        await _store.MigrateAsync(default);
-    }
+    public async Task InitializeAsync() => _temp = await ThrowAwayStore.CreateAsync("fhirbridge-gen-");
 
     public Task DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        _temp.Dispose();
         return Task.CompletedTask;
     }
 
@@ -50,10 +45,10 @@ public sealed class GeneratedBadInputTests : IAsyncLifetime
     {
         // One source per generated file, so the store's accounting of each file stands alone.
         var source = "gen" + Interlocked.Increment(ref _runs);
-        var input = Directory.CreateDirectory(Path.Combine(_dir, source)).FullName;
+        var input = Directory.CreateDirectory(Path.Combine(_temp.Folder, source)).FullName;
         await File.WriteAllLinesAsync(Path.Combine(input, "Input.ndjson"), lines);
 
-        var summary = await new DirectorySource(source, input).PullAsync(_store, null, default);
+        var summary = await new DirectorySource(source, input).PullAsync(_temp.Store, null, default);
 
         // The oracle: the one reading path, line by line (an empty line is skipped, not an input).
         var reader = new FhirInputReader();
@@ -63,7 +58,7 @@ public sealed class GeneratedBadInputTests : IAsyncLifetime
         Assert.All(results.Where(r => r.Text.Trim().Length > 0), r => Assert.NotEmpty(r.Results));
 
         Assert.Equal(accepted, summary.ResourcesByType.Values.Sum());
-        var held = await _store.GetQuarantineAsync(source, default);
+        var held = await _temp.Store.GetQuarantineAsync(source, default);
         Assert.Equal(quarantined.Order(StringComparer.Ordinal), held.Select(q => q.Origin).Distinct().Order(StringComparer.Ordinal));
         foreach (var item in held)
         {

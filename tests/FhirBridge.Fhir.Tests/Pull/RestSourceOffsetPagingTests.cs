@@ -19,19 +19,13 @@ namespace FhirBridge.Fhir.Tests.Pull;
 /// </summary>
 public sealed class RestSourceOffsetPagingTests : IAsyncLifetime
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("fhirbridge-offset-paging-").FullName;
-    private SqliteStateStore _store = null!;
+    private ThrowAwayStore _temp = null!;
 
-    public async Task InitializeAsync()
-    {
-        _store = new SqliteStateStore(Path.Combine(_dir, "state.db"));
-        await _store.MigrateAsync(default);
-    }
+    public async Task InitializeAsync() => _temp = await ThrowAwayStore.CreateAsync("fhirbridge-offset-paging-");
 
     public Task DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
+        _temp.Dispose();
         return Task.CompletedTask;
     }
 
@@ -50,11 +44,11 @@ public sealed class RestSourceOffsetPagingTests : IAsyncLifetime
 
         var source = new RestSource("hospital", new Uri("https://fhir.example/"), new Factory(server),
             new RestSourceSettings { ResourceTypes = ["Procedure"], PageSize = 2 }, NullLogger<RestSource>.Instance);
-        await source.PullAsync(_store, null, default);
+        await source.PullAsync(_temp.Store, null, default);
         server.AfterFirstPage = null;
-        await source.PullAsync(_store, null, default); // the next scheduled run
+        await source.PullAsync(_temp.Store, null, default); // the next scheduled run
 
-        var held = await _store.GetPatientResourcesAsync("hospital", "p1", default);
+        var held = await _temp.Store.GetPatientResourcesAsync("hospital", "p1", default);
         Assert.Equal(["a", "b", "c", "d"], held.Select(r => r.Id).Order(StringComparer.Ordinal));
     }
 
@@ -72,7 +66,7 @@ public sealed class RestSourceOffsetPagingTests : IAsyncLifetime
         var logs = new LogCollector();
         using var factory = LoggerFactory.Create(b => b.AddProvider(logs));
 
-        await Source(server, factory.CreateLogger<RestSource>()).PullAsync(_store, null, default);
+        await Source(server, factory.CreateLogger<RestSource>()).PullAsync(_temp.Store, null, default);
 
         // op2 was first seen at t0+2 min: every resource it could have pushed past a page boundary is at or after it.
         Assert.Equal(t0.AddMinutes(2), await WatermarkAsync());
@@ -90,7 +84,7 @@ public sealed class RestSourceOffsetPagingTests : IAsyncLifetime
             server.Put("op" + i.ToString(CultureInfo.InvariantCulture), t0.AddMinutes(i));
         }
 
-        await Source(server).PullAsync(_store, null, default);
+        await Source(server).PullAsync(_temp.Store, null, default);
         Assert.Equal(t0.AddMinutes(6), await WatermarkAsync()); // nothing moved: the highest seen
 
         // The next search starts 2 s before t0+6 min; what it reads first moves under it, and its first-seen time is
@@ -99,18 +93,18 @@ public sealed class RestSourceOffsetPagingTests : IAsyncLifetime
         server.Put("op8", t0.AddMinutes(8));
         server.Put("op9", t0.AddMinutes(9));
         server.AfterFirstPage = () => server.Put("op7", t0.AddMinutes(10));
-        await Source(server).PullAsync(_store, null, default);
+        await Source(server).PullAsync(_temp.Store, null, default);
         Assert.Equal(t0.AddMinutes(6), await WatermarkAsync());
 
         // A later update moves op8 mid-search: the watermark advances to where op8 was first seen.
         server.AfterFirstPage = () => server.Put("op8", t0.AddMinutes(11));
-        await Source(server).PullAsync(_store, null, default);
+        await Source(server).PullAsync(_temp.Store, null, default);
         Assert.Equal(t0.AddMinutes(8), await WatermarkAsync());
 
         server.AfterFirstPage = null;
-        await Source(server).PullAsync(_store, null, default);
+        await Source(server).PullAsync(_temp.Store, null, default);
         Assert.Equal(t0.AddMinutes(11), await WatermarkAsync());
-        var held = await _store.GetPatientResourcesAsync("hospital", "p1", default);
+        var held = await _temp.Store.GetPatientResourcesAsync("hospital", "p1", default);
         Assert.Equal(9, held.Count);
     }
 
@@ -119,7 +113,7 @@ public sealed class RestSourceOffsetPagingTests : IAsyncLifetime
             new RestSourceSettings { ResourceTypes = ["Procedure"], PageSize = 2 }, logger ?? NullLogger<RestSource>.Instance);
 
     private async Task<DateTimeOffset?> WatermarkAsync() =>
-        await _store.GetWatermarkAsync("hospital", RestSource.WatermarkKey("Procedure"), default) is { } text
+        await _temp.Store.GetWatermarkAsync("hospital", RestSource.WatermarkKey("Procedure"), default) is { } text
             ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture)
             : null;
 
