@@ -65,7 +65,8 @@ public abstract class StateStoreTests : IAsyncLifetime
         Assert.Equal([null, null, "f1", "f2"], (await store.GetQuarantineAsync("h", default)).Select(q => q.Fingerprint));
     }
 
-    private static ProjectedRecord Record(string recordKey, string subjectKey) => new(recordKey, subjectKey, "h-" + recordKey, "{}", null);
+    // A projection row; its origin is the hospital resource whose patient makes it (null as on rows stored before origins).
+    private static ProjectedRecord Record(string recordKey, string subjectKey, string? origin = null) => new(recordKey, subjectKey, "h-" + recordKey, "{}", null) { Origin = origin };
 
     private async Task RecomputeEveryDirtyPatientAsync()
     {
@@ -266,27 +267,32 @@ public abstract class StateStoreTests : IAsyncLifetime
     [StoreFact]
     public async Task CommitRecomputes_RecordsMovedToAPatientCommittedFirst_AreHandedOverAndThatPatientIsMarkedAgain()
     {
-        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), Record("Patient|a", "s1")], [], [], default);
-        await _store.CommitRecomputeAsync(Source, "p2", null, [Record("ResearchSubject|s2", "s2"), Record("Patient|b", "s2")], [], [], default);
         await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1"), Procedure("op2", "1", "p2")] }, default);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1", "Procedure/op1"), Record("Procedure|s1", "s1", "Procedure/op1"), Record("Patient|a", "s1", "Patient/p1")], [], [], default);
+        await _store.CommitRecomputeAsync(Source, "p2", null, [Record("ResearchSubject|s2", "s2", "Procedure/op2"), Record("Patient|b", "s2", "Patient/p2")], [], [], default);
+
+        // A wrong-patient correction: op1, the operation of subject s1, now belongs to p2.
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", "p2")] }, default);
         var read = (await _store.GetDirtyPatientsAsync(Source, 10, default)).ToDictionary(d => d.Patient, d => d.Generation);
 
         // Both judged from the state before: p2 now has subject s1, p1 no longer has it (and retracts it). p2 is
         // committed first, in the same batch.
         await _store.CommitRecomputesAsync(Source,
         [
-            new RecomputeCommit("p2", read["p2"], [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), Record("ResearchSubject|s2", "s2"), Record("Patient|b", "s2")], [new("s1", "{\"add\":1}")], [], null),
-            new RecomputeCommit("p1", read["p1"], [Record("Patient|a", "s1")], [new("s1", "{\"retract\":1}")], [], null),
+            new RecomputeCommit("p2", read["p2"], [Record("ResearchSubject|s1", "s1", "Procedure/op1"), Record("Procedure|s1", "s1", "Procedure/op1"), Record("ResearchSubject|s2", "s2", "Procedure/op2"), Record("Patient|b", "s2", "Patient/p2")], [new("s1", "{\"add\":1}")], [], null),
+            new RecomputeCommit("p1", read["p1"], [Record("Patient|a", "s1", "Patient/p1")], [new("s1", "{\"retract\":1}")], [], null),
         ], default);
 
         // p2 loses the rows p1 retracted after p2 sent them, and is dirty again: its next recompute sends s1 once more,
-        // after the retraction. What p2 holds besides is kept.
+        // after the retraction. What p2 holds besides is kept, with its origins.
         Assert.Equal(["p2"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
-        Assert.Equal(["Patient|b", "ResearchSubject|s2"], (await _store.GetProjectionAsync(Source, "p2", default)).Select(r => r.RecordKey));
+        Assert.Equal(
+            [("Patient|b", "Patient/p2"), ("ResearchSubject|s2", "Procedure/op2")],
+            (await _store.GetProjectionAsync(Source, "p2", default)).Select(r => (r.RecordKey, r.Origin)));
         Assert.Equal(["Patient|a"], (await _store.GetProjectionAsync(Source, "p1", default)).Select(r => r.RecordKey));
         Assert.Equal(["{\"add\":1}", "{\"retract\":1}"], (await _store.GetPendingOutboxAsync(10, default)).Select(i => i.Bundle));
 
-        await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p2", Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default)).Generation, [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), Record("ResearchSubject|s2", "s2"), Record("Patient|b", "s2")], [new("s1", "{\"add\":2}")], [], null)], default);
+        await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p2", Assert.Single(await _store.GetDirtyPatientsAsync(Source, 10, default)).Generation, [Record("ResearchSubject|s1", "s1", "Procedure/op1"), Record("Procedure|s1", "s1", "Procedure/op1"), Record("ResearchSubject|s2", "s2", "Procedure/op2"), Record("Patient|b", "s2", "Patient/p2")], [new("s1", "{\"add\":2}")], [], null)], default);
 
         Assert.Empty(await _store.GetDirtyPatientsAsync(Source, 10, default));
         Assert.Equal(4, (await _store.GetProjectionAsync(Source, "p2", default)).Count);
@@ -295,12 +301,15 @@ public abstract class StateStoreTests : IAsyncLifetime
     [StoreFact]
     public async Task CommitRecomputes_RecordsMovedFromAPatientCommittedFirst_NeedNoHandOver()
     {
-        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1"), Record("Patient|a", "s1")], [], [], default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1")] }, default);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1", "Procedure/op1"), Record("Patient|a", "s1", "Patient/p1")], [], [], default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", "p2")] }, default);
+        var marks = (await _store.GetDirtyPatientsAsync(Source, 10, default)).ToDictionary(d => d.Patient, d => d.Generation);
 
         await _store.CommitRecomputesAsync(Source,
         [
-            new RecomputeCommit("p1", null, [Record("Patient|a", "s1")], [new("s1", "{\"retract\":1}")], [], null),
-            new RecomputeCommit("p2", null, [Record("ResearchSubject|s1", "s1"), Record("Patient|b", "s1")], [new("s1", "{\"add\":1}")], [], null),
+            new RecomputeCommit("p1", marks["p1"], [Record("Patient|a", "s1", "Patient/p1")], [new("s1", "{\"retract\":1}")], [], null),
+            new RecomputeCommit("p2", marks["p2"], [Record("ResearchSubject|s1", "s1", "Procedure/op1"), Record("Patient|b", "s1", "Patient/p2")], [new("s1", "{\"add\":1}")], [], null),
         ], default);
 
         Assert.Empty(await _store.GetDirtyPatientsAsync(Source, 10, default));
@@ -309,15 +318,63 @@ public abstract class StateStoreTests : IAsyncLifetime
     }
 
     [StoreFact]
+    public async Task CommitRecomputes_RecordHeldByAPatientItsOriginHasLeftSince_StaysWithThemForTheirOwnRetraction()
+    {
+        // op1 (subject s1) moved from p1 to p2, then on to p3: p2 and p3 each committed s1 while op1 was theirs.
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1")] }, default);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1", "Procedure/op1")], [], [], default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", "p2")] }, default);
+        await _store.CommitRecomputeAsync(Source, "p2", null, [Record("ResearchSubject|s1", "s1", "Procedure/op1")], [new("s1", "{\"add\":2}")], [], default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "3", "p3")] }, default);
+        await _store.CommitRecomputeAsync(Source, "p3", null, [Record("ResearchSubject|s1", "s1", "Procedure/op1")], [new("s1", "{\"add\":3}")], [], default);
+
+        // p1's retraction, queued after both additions.
+        await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", null, [], [new("s1", "{\"retract\":1}")], [], null)], default);
+
+        // p3, whose op1 is now, loses s1 and sends it again after the retraction. p2 keeps its row: it is dirty since
+        // op1 left it, and its own recompute retracts s1, which hands the record over from p3 once more.
+        Assert.Empty(await _store.GetProjectionAsync(Source, "p3", default));
+        Assert.Equal(["ResearchSubject|s1"], (await _store.GetProjectionAsync(Source, "p2", default)).Select(r => r.RecordKey));
+        Assert.Contains("p2", (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+        Assert.Contains("p3", (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+
+        var p3 = (await _store.GetDirtyPatientsAsync(Source, 10, default)).Single(d => d.Patient == "p3");
+        await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p3", p3.Generation, [Record("ResearchSubject|s1", "s1", "Procedure/op1")], [new("s1", "{\"add\":4}")], [], null)], default);
+        Assert.DoesNotContain("p3", (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+        await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p2", null, [], [new("s1", "{\"retract\":2}")], [], null)], default);
+
+        Assert.Empty(await _store.GetProjectionAsync(Source, "p3", default));
+        Assert.Equal(
+            ["{\"add\":2}", "{\"add\":3}", "{\"retract\":1}", "{\"add\":4}", "{\"retract\":2}"],
+            (await _store.GetPendingOutboxAsync(10, default)).Select(i => i.Bundle));
+        Assert.Contains("p3", (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+    }
+
+    [StoreFact]
+    public async Task CommitRecomputes_RowsStoredWithoutAnOrigin_AreHandedOverByTheirKey()
+    {
+        // Rows as a build before origins stored them: who holds the record is found by its key alone.
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1")], [], [], default);
+        await _store.CommitRecomputeAsync(Source, "p2", null, [Record("ResearchSubject|s1", "s1"), Record("ResearchSubject|s2", "s2")], [new("s1", "{\"add\":1}")], [], default);
+
+        await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", null, [], [new("s1", "{\"retract\":1}")], [], null)], default);
+
+        Assert.Equal(["ResearchSubject|s2"], (await _store.GetProjectionAsync(Source, "p2", default)).Select(r => r.RecordKey));
+        Assert.Equal(["p2"], (await _store.GetDirtyPatientsAsync(Source, 10, default)).Select(d => d.Patient));
+    }
+
+    [StoreFact]
     public async Task CommitRecomputes_HandedOverPatientsStaleCommit_IsDroppedAndThePatientStaysDirty()
     {
         // Run 1: op1 (subject s1) moved from p1 to p2; p2's batch committed s1 (sent), then the run was cancelled
         // before p1's batch: p1 still holds s1.
-        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), Record("Patient|a", "s1")], [], [], default);
-        await _store.CommitRecomputeAsync(Source, "p2", null, [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), Record("ResearchSubject|s2", "s2"), Record("Patient|b", "s2")], [new("s1", "{\"add\":1}")], [], default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1")] }, default);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1", "Procedure/op1"), Record("Procedure|s1", "s1", "Procedure/op1"), Record("Patient|a", "s1", "Patient/p1")], [], [], default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "2", "p2")] }, default);
+        var marks = (await _store.GetDirtyPatientsAsync(Source, 10, default)).ToDictionary(d => d.Patient, d => d.Generation);
+        await _store.CommitRecomputeAsync(Source, "p2", marks["p2"], [Record("ResearchSubject|s1", "s1", "Procedure/op1"), Record("Procedure|s1", "s1", "Procedure/op1"), Record("ResearchSubject|s2", "s2", "Procedure/op2"), Record("Patient|b", "s2", "Patient/p2")], [new("s1", "{\"add\":1}")], [], default);
 
         // p1 still dirty (its older mark); p2 dirty again later with new data for its other subject s2.
-        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p1")] }, default);
         await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op2", "1", "p2")] }, default);
         var dirty = await _store.GetDirtyPatientsAsync(Source, 10, default);
         Assert.Equal(["p1", "p2"], dirty.Select(d => d.Patient));
@@ -327,8 +384,8 @@ public abstract class StateStoreTests : IAsyncLifetime
         // marks p2 dirty); p2's s1 records are what it holds (no change set for s1), its s2 changed.
         var dropped = await _store.CommitRecomputesAsync(Source,
         [
-            new RecomputeCommit("p1", dirty[0].Generation, [Record("Patient|a", "s1")], [new("s1", "{\"retract\":1}")], [], null) { ProjectionVersion = read["p1"].Version },
-            new RecomputeCommit("p2", dirty[1].Generation, [Record("ResearchSubject|s1", "s1"), Record("Procedure|s1", "s1"), new ProjectedRecord("ResearchSubject|s2", "s2", "changed", "{}", null), Record("Patient|b", "s2")], [new("s2", "{\"update\":2}")], [], null) { ProjectionVersion = read["p2"].Version },
+            new RecomputeCommit("p1", dirty[0].Generation, [Record("Patient|a", "s1", "Patient/p1")], [new("s1", "{\"retract\":1}")], [], null) { ProjectionVersion = read["p1"].Version },
+            new RecomputeCommit("p2", dirty[1].Generation, [Record("ResearchSubject|s1", "s1", "Procedure/op1"), Record("Procedure|s1", "s1", "Procedure/op1"), new ProjectedRecord("ResearchSubject|s2", "s2", "changed", "{}", null) { Origin = "Procedure/op2" }, Record("Patient|b", "s2", "Patient/p2")], [new("s2", "{\"update\":2}")], [], null) { ProjectionVersion = read["p2"].Version },
         ], default);
 
         // p2's commit was computed from the rows the hand-over took, so it is dropped whole (its s2 update too): the
@@ -347,11 +404,12 @@ public abstract class StateStoreTests : IAsyncLifetime
     public async Task CommitRecomputes_HandedOverPatientsStaleCommitInTheNextBatch_IsDropped()
     {
         // As above, but p2's recompute (read before p1's batch committed) is committed in the batch after it.
-        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1"), Record("Patient|a", "s1")], [], [], default);
-        await _store.CommitRecomputeAsync(Source, "p2", null, [Record("ResearchSubject|s1", "s1"), Record("Patient|b", "s1")], [new("s1", "{\"add\":1}")], [], default);
+        await _store.IngestAsync(Source, new IngestBatch { Resources = [Procedure("op1", "1", "p2")] }, default);
+        await _store.CommitRecomputeAsync(Source, "p1", null, [Record("ResearchSubject|s1", "s1", "Procedure/op1"), Record("Patient|a", "s1", "Patient/p1")], [], [], default);
+        await _store.CommitRecomputeAsync(Source, "p2", null, [Record("ResearchSubject|s1", "s1", "Procedure/op1"), Record("Patient|b", "s1", "Patient/p2")], [new("s1", "{\"add\":1}")], [], default);
         var read = await _store.GetProjectionsAsync(Source, ["p1", "p2"], default);
 
-        Assert.Empty(await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", null, [Record("Patient|a", "s1")], [new("s1", "{\"retract\":1}")], [], null) { ProjectionVersion = read["p1"].Version }], default));
+        Assert.Empty(await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p1", null, [Record("Patient|a", "s1", "Patient/p1")], [new("s1", "{\"retract\":1}")], [], null) { ProjectionVersion = read["p1"].Version }], default));
         var dropped = await _store.CommitRecomputesAsync(Source, [new RecomputeCommit("p2", null, read["p2"], [], [], null) { ProjectionVersion = read["p2"].Version, ProjectionUnchanged = true }], default);
 
         Assert.Equal(["p2"], dropped.Select(c => c.Patient));
@@ -569,6 +627,28 @@ public abstract class StateStoreTests : IAsyncLifetime
     /// <summary>After the migration: the detection that depended on its as-of time is judged again at the next run, the other is not.</summary>
     protected static async Task AssertMigratedDetectionsAsync(IStateStore store) =>
         Assert.Equal(["p1"], await store.GetPatientsToJudgeAgainAsync("h", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), default));
+
+    /// <summary>Projection rows as the schema before origins held them (SQLite's 10, PostgreSQL's 8): p1 and p2 both hold s1.</summary>
+    protected const string OldProjectionRowsWithoutOrigins =
+        "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ('h', 'p1', 'ResearchSubject|s1', 's1', 'h1', '{}', NULL), ('h', 'p2', 'ResearchSubject|s1', 's1', 'h2', '{}', NULL), ('h', 'p2', 'ResearchSubject|s2', 's2', 'h3', '{}', NULL);";
+
+    /// <summary>The migrations before the one that adds the projection's origins: the schema <see cref="OldProjectionRowsWithoutOrigins"/> is written in.</summary>
+    protected static string[] MigrationsBeforeOrigins(IEnumerable<string> migrations) =>
+        [.. migrations.TakeWhile(m => !m.Contains("ADD COLUMN origin", StringComparison.Ordinal))];
+
+    /// <summary>
+    /// After the migration: every projected patient is judged again, so the next run stores their rows with origins;
+    /// until then a row without one is handed over by its key.
+    /// </summary>
+    protected static async Task AssertMigratedOriginsAsync(IStateStore store)
+    {
+        Assert.Equal(["p1", "p2"], (await store.GetDirtyPatientsAsync("h", 10, default)).Select(d => d.Patient).Order(StringComparer.Ordinal));
+        Assert.Null(Assert.Single(await store.GetProjectionAsync("h", "p1", default)).Origin);
+
+        await store.CommitRecomputesAsync("h", [new RecomputeCommit("p1", null, [], [new("s1", "{\"retract\":1}")], [], null)], default);
+
+        Assert.Equal(["ResearchSubject|s2"], (await store.GetProjectionAsync("h", "p2", default)).Select(r => r.RecordKey));
+    }
 
     [StoreFact]
     public async Task Outbox_SentAndDead_LeavePendingWithTheirState()

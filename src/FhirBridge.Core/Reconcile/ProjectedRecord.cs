@@ -9,4 +9,11 @@ namespace FhirBridge.Reconcile;
 /// <param name="Hash">A hash of its content, to detect changes.</param>
 /// <param name="Json">The record as sent (FHIR JSON).</param>
 /// <param name="OpenUntil">For a subject whose follow-up is open: the instant its window closes, so it is recomputed then.</param>
-public sealed record ProjectedRecord(string RecordKey, string SubjectKey, string Hash, string Json, DateTimeOffset? OpenUntil);
+public sealed record ProjectedRecord(string RecordKey, string SubjectKey, string Hash, string Json, DateTimeOffset? OpenUntil)
+{
+    /// <summary>
+    /// The hospital resource whose patient makes the record (<see cref="Registry.RegistryRecord.Origin"/>), so the store
+    /// finds who holds the record now through that resource; null on rows stored before origins were kept.
+    /// </summary>
+    public string? Origin { get; init; }
+}

@@ -47,7 +47,7 @@ public static class Reconciler
             var written = json.Of(record.Resource);
             var hash = Hash(json[written]);
             hashes[record.Key] = hash;
-            projection.Add(new ProjectedRecord(recordKey, record.SubjectKey, hash, Text(json, written, held, hash), record.OpenUntil));
+            projection.Add(new ProjectedRecord(recordKey, record.SubjectKey, hash, Text(json, written, held, hash), record.OpenUntil) { Origin = record.Origin });
             if (held is null)
             {
                 // A new ResearchSubject makes its change set an addition, whatever else in it changed.
@@ -168,7 +168,7 @@ public static class Reconciler
             var key = RegistryKey.Parse(held.RecordKey);
             if (key.Type == "Patient")
             {
-                return new RegistryRecord(key, held.SubjectKey, Deserializer.DeserializeResource(held.Json));
+                return new RegistryRecord(key, held.SubjectKey, Deserializer.DeserializeResource(held.Json)) { Origin = held.Origin };
             }
         }
 
@@ -242,7 +242,7 @@ public static class Reconciler
                 return null; // a Patient with no subject left stays: it identifies no one and claims nothing
         }
 
-        return new RegistryRecord(key, gone.SubjectKey, resource);
+        return new RegistryRecord(key, gone.SubjectKey, resource) { Origin = gone.Origin };
     }
 
     // The SHA-256 of the upserts' hashes (their JSON for those not in the projection: the study, withdrawn records),

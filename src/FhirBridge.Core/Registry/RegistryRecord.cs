@@ -17,4 +17,12 @@ public sealed record RegistryRecord(RegistryKey Key, string SubjectKey, Resource
 
     /// <summary>The hospital resources it was made from (Provenance entities).</summary>
     public IReadOnlyList<SourceEntity> Sources { get; init; } = [];
+
+    /// <summary>
+    /// The hospital resource whose patient makes this record, <c>Type/id</c>: the index operation's principal
+    /// Procedure for every record of a subject (their identifiers derive from it), the Patient for the Patient record.
+    /// Whoever holds that resource now is the one patient who may hold the record (docs/registry.md, "A resource moved
+    /// to another patient"). Hospital state only: it is never sent.
+    /// </summary>
+    public string? Origin { get; init; }
 }

@@ -122,7 +122,7 @@ public sealed class RegistryRecordBuilder(string sourceName, StudyDefinition stu
             }
         }
 
-        return new RegistryRecord(new RegistryKey("Patient", RegistryModel.PatientSystem, pseudonym), subjectIds[0], patient) { Sources = sources };
+        return new RegistryRecord(new RegistryKey("Patient", RegistryModel.PatientSystem, pseudonym), subjectIds[0], patient) { Sources = sources, Origin = timeline.Patient.ToString() };
     }
 
     private RegistryRecord ResearchSubjectRecord(SubjectContext c)
@@ -143,6 +143,7 @@ public sealed class RegistryRecordBuilder(string sourceName, StudyDefinition stu
         return new RegistryRecord(new RegistryKey("ResearchSubject", RegistryModel.SubjectSystem, c.SubjectId), c.SubjectId, resource, open ? WindowClosesAt(c.WindowEnd, c.Subject.Calendar.Zone) : null)
         {
             Sources = [.. c.Subject.Index.Procedures.Select(p => Entity(p.Ref))],
+            Origin = c.Origin,
         };
     }
 
@@ -169,7 +170,7 @@ public sealed class RegistryRecordBuilder(string sourceName, StudyDefinition stu
         // Index operations and counted returns are in theatre by the rule itself: Clause.IndexInTheatre (index.3-in-theatre)
         // and Clause.VerdictInTheatre (verdict.1-in-theatre).
         procedure.Extension.Add(new Extension(RegistryModel.OperationSettingExtension, new Coding(Mapping.Category.System, Mapping.Category.Theatre)));
-        return new RegistryRecord(new RegistryKey("Procedure", RegistryModel.ProcedureSystem, id), c.SubjectId, procedure) { Sources = [Entity(source.Ref)] };
+        return new RegistryRecord(new RegistryKey("Procedure", RegistryModel.ProcedureSystem, id), c.SubjectId, procedure) { Sources = [Entity(source.Ref)], Origin = c.Origin };
     }
 
     private RegistryRecord AdverseEventRecord(CandidateVerdict counted, RegistryRecord index, RegistryRecord returned, SubjectContext c)
@@ -191,6 +192,7 @@ public sealed class RegistryRecordBuilder(string sourceName, StudyDefinition stu
         return new RegistryRecord(new RegistryKey("AdverseEvent", RegistryModel.AdverseEventSystem, id), c.SubjectId, resource)
         {
             Sources = [.. counted.Candidate.Procedures.Select(p => Entity(p.Ref))],
+            Origin = c.Origin,
         };
     }
 
@@ -217,6 +219,7 @@ public sealed class RegistryRecordBuilder(string sourceName, StudyDefinition stu
         return new RegistryRecord(new RegistryKey("Observation", RegistryModel.ObservationSystem, id), c.SubjectId, resource)
         {
             Sources = [.. c.Subject.Index.Procedures.Concat(c.Subject.Returns.SelectMany(r => r.Candidate.Procedures)).Select(p => Entity(p.Ref))],
+            Origin = c.Origin,
         };
     }
 
@@ -253,7 +256,7 @@ public sealed class RegistryRecordBuilder(string sourceName, StudyDefinition stu
             };
             resource.Extension.Add(c.SubjectLink);
             resource.Extension.Add(StudyLink(c.Study));
-            yield return new RegistryRecord(new RegistryKey("Observation", RegistryModel.ObservationSystem, id), c.SubjectId, resource) { Sources = [Entity(o.Ref)] };
+            yield return new RegistryRecord(new RegistryKey("Observation", RegistryModel.ObservationSystem, id), c.SubjectId, resource) { Sources = [Entity(o.Ref)], Origin = c.Origin };
         }
     }
 
@@ -302,6 +305,9 @@ public sealed class RegistryRecordBuilder(string sourceName, StudyDefinition stu
         public string SubjectId { get; } = subjectId;
 
         public RegistryKey SubjectKey { get; } = new("ResearchSubject", RegistryModel.SubjectSystem, subjectId);
+
+        /// <summary>The index operation's principal Procedure, which every identifier of the subject derives from: each record's origin.</summary>
+        public string Origin { get; } = subject.Index.Key.ToString();
 
         public RegistryRecord Patient { get; } = patient;
 

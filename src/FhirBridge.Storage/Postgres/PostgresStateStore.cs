@@ -284,7 +284,7 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
             // rows comes back once, with nulls for the record.
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
             await using var command = Command(connection, null, """
-                SELECT p.record_key, p.subject_key, p.hash, p.json, p.open_until, COALESCE(v.version, 0), asked.patient
+                SELECT p.record_key, p.subject_key, p.hash, p.json, p.open_until, COALESCE(v.version, 0), asked.patient, p.origin
                 FROM unnest($2::text[]) AS asked (patient)
                 LEFT JOIN projection_versions AS v ON v.source = $1 AND v.patient = asked.patient
                 LEFT JOIN projection AS p ON p.source = $1 AND p.patient = asked.patient
@@ -379,16 +379,24 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
                 // were made from the state before, so this one's retraction is queued after the other's addition. The
                 // other patient loses those rows and is marked dirty, so their next recompute sends the records
                 // again, after the retraction; their version advances, so a commit of theirs computed from the rows
-                // they had is dropped. Their version rows are locked first, in patient order: an instance committing
-                // one of them finishes before the rows are read, so rows it writes are handed over too. Driven by the
-                // rows deleted, so most patients look nothing up.
+                // they had is dropped. That patient is the one the record's origin belongs to now (as SQLite's
+                // HandOver: through the resources' and the projection's primary keys, no index on the random record
+                // keys); a row stored before origins were kept (migration 9) is looked up by its key, and a one-time
+                // filter keeps that scan from running for a patient who has no such row. Their version rows are locked
+                // first, in patient order: an instance committing one of them finishes before the rows are read, so
+                // rows it writes are handed over too. Driven by the rows deleted, so most patients look nothing up.
                 write.BatchCommands.Add(Statement(
                     """
                     SELECT 1 FROM projection_versions
                     WHERE source = $1 AND current_setting('fhirbridge.commit_applied') = 'true' AND patient IN (
+                        SELECT owner.patient FROM projection AS mine
+                        JOIN resources AS owner ON owner.source = mine.source AND owner.type = split_part(mine.origin, '/', 1) AND owner.id = split_part(mine.origin, '/', 2)
+                        WHERE mine.source = $1 AND mine.patient = $2 AND NOT (mine.record_key = ANY($3)) AND owner.patient <> $2
+                        UNION
                         SELECT other.patient FROM projection AS mine
                         JOIN projection AS other ON other.source = mine.source AND other.record_key = mine.record_key AND other.patient <> mine.patient
-                        WHERE mine.source = $1 AND mine.patient = $2 AND NOT (mine.record_key = ANY($3)))
+                        WHERE mine.source = $1 AND mine.patient = $2 AND mine.origin IS NULL AND NOT (mine.record_key = ANY($3))
+                            AND EXISTS (SELECT FROM projection AS old WHERE old.source = $1 AND old.patient = $2 AND old.origin IS NULL))
                     ORDER BY patient
                     FOR UPDATE;
                     """,
@@ -397,11 +405,19 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
                     """
                     WITH held AS (
                         DELETE FROM projection WHERE source = $1 AND patient = $2 AND current_setting('fhirbridge.commit_applied') = 'true'
-                        RETURNING record_key),
-                    taken AS (
-                        DELETE FROM projection AS other USING held
-                        WHERE other.source = $1 AND other.record_key = held.record_key AND other.patient <> $2 AND NOT (held.record_key = ANY($3))
+                        RETURNING record_key, origin),
+                    gone AS (SELECT record_key, origin FROM held WHERE NOT (record_key = ANY($3))),
+                    taken_from_owner AS (
+                        DELETE FROM projection AS other
+                        USING gone JOIN resources AS owner ON owner.source = $1 AND owner.type = split_part(gone.origin, '/', 1) AND owner.id = split_part(gone.origin, '/', 2)
+                        WHERE other.source = $1 AND other.patient = owner.patient AND other.record_key = gone.record_key AND other.patient <> $2
                         RETURNING other.patient),
+                    taken_by_key AS (
+                        DELETE FROM projection AS other USING gone
+                        WHERE gone.origin IS NULL AND other.source = $1 AND other.record_key = gone.record_key AND other.patient <> $2
+                            AND EXISTS (SELECT FROM gone AS old WHERE old.origin IS NULL)
+                        RETURNING other.patient),
+                    taken AS (SELECT patient FROM taken_from_owner UNION ALL SELECT patient FROM taken_by_key),
                     advanced AS (
                         INSERT INTO projection_versions (source, patient, version) SELECT DISTINCT $1, patient, 1 FROM taken
                         ON CONFLICT (source, patient) DO UPDATE SET version = projection_versions.version + 1)
@@ -412,8 +428,8 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
                 foreach (var record in commit.Projection)
                 {
                     write.BatchCommands.Add(Statement(
-                        $"INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) SELECT $1, $2, $3, $4, $5, $6, $7 {IfApplied};",
-                        Text(source), Text(patient), Text(record.RecordKey), Text(record.SubjectKey), Text(record.Hash), Text(record.Json), Text(FormatTime(record.OpenUntil))));
+                        $"INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until, origin) SELECT $1, $2, $3, $4, $5, $6, $7, $8 {IfApplied};",
+                        Text(source), Text(patient), Text(record.RecordKey), Text(record.SubjectKey), Text(record.Hash), Text(record.Json), Text(FormatTime(record.OpenUntil)), Text(record.Origin)));
                 }
             }
 
@@ -551,10 +567,10 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
                 connection,
                 tx,
                 """
-                INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($1, $2, $3, $4, $5, $6, $7)
+                INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until, origin) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                 ON CONFLICT (source, patient, record_key) DO NOTHING;
                 """,
-                [Text(source), Text(patient), Text(row.RecordKey), Text(row.SubjectKey), Text(row.Hash), Text(row.Json), Text(FormatTime(row.OpenUntil))],
+                [Text(source), Text(patient), Text(row.RecordKey), Text(row.SubjectKey), Text(row.Hash), Text(row.Json), Text(FormatTime(row.OpenUntil)), Text(row.Origin)],
                 cancellationToken);
         }
     }
@@ -728,7 +744,7 @@ public sealed partial class PostgresStateStore : IStateStore, IAsyncDisposable, 
     }
 
     private static ProjectedRecord ReadProjected(NpgsqlDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), ParseTime(r.IsDBNull(4) ? null : r.GetString(4)));
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), ParseTime(r.IsDBNull(4) ? null : r.GetString(4))) { Origin = r.IsDBNull(7) ? null : r.GetString(7) };
 
     private static StoredResource ReadResource(NpgsqlDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5));

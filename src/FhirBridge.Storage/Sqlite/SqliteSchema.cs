@@ -117,5 +117,17 @@ internal static class SqliteSchema
         CREATE INDEX detections_judge_again ON detections (source, judge_again_at) WHERE judge_again_at IS NOT NULL;
         UPDATE detections SET judge_again_at = '0001-01-01T00:00:00.0000000Z' WHERE json LIKE '%"AsOfSensitive":true%';
         """,
+
+        // 11: each projection row keeps its origin, the hospital resource whose patient makes the record (the index
+        // operation's Procedure, or the Patient), and the hand-over finds the patient holding a record through it
+        // instead of through an index on record keys (SqliteStateStore.HandOver; docs/storage.md). Rows stored
+        // before have none: their patients are marked dirty, so the next run stores every row again with its origin,
+        // and until then such a row is looked up by its key alone.
+        """
+        ALTER TABLE projection ADD COLUMN origin TEXT;
+        DROP INDEX projection_record;
+        INSERT INTO dirty (source, patient, generation) SELECT DISTINCT source, patient, 1 FROM projection WHERE true
+            ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;
+        """,
     ];
 }

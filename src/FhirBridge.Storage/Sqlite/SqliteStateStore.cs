@@ -250,7 +250,7 @@ public sealed partial class SqliteStateStore : IStateStore
         // statement each for the rows and the version, run per patient (an index seek each).
         await using var connection = await OpenAsync(cancellationToken);
         await using var tx = connection.BeginTransaction(deferred: true);
-        await using var rows = Command(connection, tx, "SELECT record_key, subject_key, hash, json, open_until FROM projection WHERE source = $s AND patient = $p ORDER BY record_key;", "$s", "$p");
+        await using var rows = Command(connection, tx, "SELECT record_key, subject_key, hash, json, open_until, origin FROM projection WHERE source = $s AND patient = $p ORDER BY record_key;", "$s", "$p");
         await using var version = Command(connection, tx, "SELECT version FROM projection_versions WHERE source = $s AND patient = $p;", "$s", "$p");
         foreach (var patient in patients)
         {
@@ -302,11 +302,11 @@ public sealed partial class SqliteStateStore : IStateStore
         await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
 
         // Each statement is prepared once for the whole batch with its parameters; each row only sets their values.
-        await using var deleteProjection = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p RETURNING record_key;", "$s", "$p");
-        await using var handOver = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND record_key = $k RETURNING patient;", "$s", "$k");
+        await using var deleteProjection = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND patient = $p RETURNING record_key, origin;", "$s", "$p");
+        await using var handOver = new HandOver(connection, tx);
         await using var markDirty = Command(connection, tx, MarkDirty, "$s", "$p");
         await using var delete = Command(connection, tx, "DELETE FROM mapping_log WHERE source = $s AND patient = $p; DELETE FROM detections WHERE source = $s AND patient = $p;", "$s", "$p");
-        await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o);", "$s", "$p", "$k", "$sk", "$h", "$j", "$o");
+        await using var insert = Command(connection, tx, "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until, origin) VALUES ($s, $p, $k, $sk, $h, $j, $o, $or);", "$s", "$p", "$k", "$sk", "$h", "$j", "$o", "$or");
         await using var enqueue = Command(connection, tx, "INSERT INTO outbox (source, patient, subject_key, bundle, created_at, checked_by, retracted) VALUES ($s, $p, $k, $b, $t, $c, $r);", "$s", "$p", "$k", "$b", "$t", "$c", "$r");
         await using var logInsert = Command(connection, tx, "INSERT INTO mapping_log (source, patient, entry, recorded_at) VALUES ($s, $p, $e, $r);", "$s", "$p", "$e", "$r");
         await using var detection = Command(connection, tx, "INSERT INTO detections (source, patient, json, judge_again_at) VALUES ($s, $p, $j, $a);", "$s", "$p", "$j", "$a");
@@ -339,11 +339,11 @@ public sealed partial class SqliteStateStore : IStateStore
             if (!commit.ProjectionUnchanged)
             {
                 Set(deleteProjection, source, patient);
-                var held = await ReadStringsAsync(deleteProjection, cancellationToken);
-                await HandOverAsync(handOver, markDirty, advance, source, held, commit.Projection, cancellationToken);
+                var held = await ReadPairsAsync(deleteProjection, cancellationToken);
+                await handOver.TakeAsync(markDirty, advance, source, held, commit.Projection, cancellationToken);
                 foreach (var record in commit.Projection)
                 {
-                    Set(insert, source, patient, record.RecordKey, record.SubjectKey, record.Hash, PackedText.Pack(record.Json), FormatTime(record.OpenUntil));
+                    Set(insert, source, patient, record.RecordKey, record.SubjectKey, record.Hash, PackedText.Pack(record.Json), FormatTime(record.OpenUntil), record.Origin);
                     await insert.ExecuteNonQueryAsync(cancellationToken);
                 }
             }
@@ -386,34 +386,79 @@ public sealed partial class SqliteStateStore : IStateStore
     // patients, docs/registry.md): both change sets were made from the state before, so this one's retraction is
     // queued after the other's addition. The other patient loses those rows and is marked dirty, so their next
     // recompute sends the records again, after the retraction; their version advances, so a commit of theirs computed
-    // from the rows they had (later in this batch, or the next) is dropped instead of putting the records back. Each
-    // record is looked up by its key alone: most patients retract nothing, and a join over the projection is planned
-    // as a scan without statistics.
-    private static async Task HandOverAsync(
-        SqliteCommand handOver, SqliteCommand markDirty, SqliteCommand advance, string source, List<string> held, IReadOnlyList<ProjectedRecord> projection, CancellationToken cancellationToken)
+    // from the rows they had (later in this batch, or the next) is dropped instead of putting the records back.
+    //
+    // Who that is: the patient the record's origin belongs to now (the index operation's Procedure, whose id every
+    // identifier of the subject derives from), found through the resources' primary key, then the projection's. A
+    // patient who held the record before the origin moved on is dirty since that move, and retracts it in their own
+    // recompute, which hands it over in turn. So the projection needs no index on record keys, which are pseudonymous
+    // and so random: keeping one up to date dirtied an index page for almost every row a commit inserted
+    // (docs/benchmarks.md). A row stored before origins were kept (migration 11) is looked up by its key alone, a scan
+    // of the projection; that migration marks every projected patient dirty, so such rows are gone after one run.
+    internal const string HandOverToOwner =
+        "DELETE FROM projection WHERE source = $s AND patient = (SELECT patient FROM resources WHERE source = $s AND type = $t AND id = $i) AND record_key = $k RETURNING patient;";
+
+    private sealed class HandOver(SqliteConnection connection, SqliteTransaction tx) : IAsyncDisposable
     {
-        if (held.Count == 0)
+        private readonly SqliteCommand _toOwner = Command(connection, tx, HandOverToOwner, "$s", "$t", "$i", "$k");
+
+        private readonly SqliteCommand _byKey = Command(connection, tx, "DELETE FROM projection WHERE source = $s AND record_key = $k RETURNING patient;", "$s", "$k");
+
+        public async Task TakeAsync(
+            SqliteCommand markDirty, SqliteCommand advance, string source, List<(string Key, string? Origin)> held, IReadOnlyList<ProjectedRecord> projection, CancellationToken cancellationToken)
         {
-            return;
+            if (held.Count == 0)
+            {
+                return;
+            }
+
+            var kept = projection.Select(r => r.RecordKey).ToHashSet(StringComparer.Ordinal);
+            foreach (var (key, origin) in held.Where(h => !kept.Contains(h.Key)))
+            {
+                SqliteCommand take;
+                if (origin?.Split('/') is [var type, var id])
+                {
+                    take = _toOwner;
+                    Set(take, source, type, id, key);
+                }
+                else
+                {
+                    take = _byKey;
+                    Set(take, source, key);
+                }
+
+                foreach (var other in await ReadStringsAsync(take, cancellationToken))
+                {
+                    Set(markDirty, source, other);
+                    await markDirty.ExecuteNonQueryAsync(cancellationToken);
+                    Set(advance, source, other);
+                    await advance.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
         }
 
-        var kept = projection.Select(r => r.RecordKey).ToHashSet(StringComparer.Ordinal);
-        foreach (var key in held.Where(k => !kept.Contains(k)))
+        public async ValueTask DisposeAsync()
         {
-            Set(handOver, source, key);
-            foreach (var other in await ReadStringsAsync(handOver, cancellationToken))
-            {
-                Set(markDirty, source, other);
-                await markDirty.ExecuteNonQueryAsync(cancellationToken);
-                Set(advance, source, other);
-                await advance.ExecuteNonQueryAsync(cancellationToken);
-            }
+            await _toOwner.DisposeAsync();
+            await _byKey.DisposeAsync();
         }
     }
 
     // A patient's projection version; 0 when they have none yet (never committed).
     private static async Task<long> VersionAsync(SqliteCommand version, CancellationToken cancellationToken) =>
         await version.ExecuteScalarAsync(cancellationToken) is long v ? v : 0;
+
+    private static async Task<List<(string, string?)>> ReadPairsAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var values = new List<(string, string?)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            values.Add((reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+        }
+
+        return values;
+    }
 
     private static async Task<List<string>> ReadStringsAsync(SqliteCommand command, CancellationToken cancellationToken)
     {
@@ -521,12 +566,12 @@ public sealed partial class SqliteStateStore : IStateStore
         }
 
         await using var restore = Command(connection, tx, """
-            INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ($s, $p, $k, $sk, $h, $j, $o)
+            INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until, origin) VALUES ($s, $p, $k, $sk, $h, $j, $o, $or)
             ON CONFLICT (source, patient, record_key) DO NOTHING;
-            """, "$s", "$p", "$k", "$sk", "$h", "$j", "$o");
+            """, "$s", "$p", "$k", "$sk", "$h", "$j", "$o", "$or");
         foreach (var row in retracted)
         {
-            Set(restore, source, patient, row.RecordKey, row.SubjectKey, row.Hash, PackedText.Pack(row.Json), FormatTime(row.OpenUntil));
+            Set(restore, source, patient, row.RecordKey, row.SubjectKey, row.Hash, PackedText.Pack(row.Json), FormatTime(row.OpenUntil), row.Origin);
             await restore.ExecuteNonQueryAsync(cancellationToken);
         }
     }
@@ -678,7 +723,7 @@ public sealed partial class SqliteStateStore : IStateStore
     }
 
     private static ProjectedRecord ReadProjected(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), PackedText.Read(r, 3), ParseTime(r.IsDBNull(4) ? null : r.GetString(4)));
+        new(r.GetString(0), r.GetString(1), r.GetString(2), PackedText.Read(r, 3), ParseTime(r.IsDBNull(4) ? null : r.GetString(4))) { Origin = r.IsDBNull(5) ? null : r.GetString(5) };
 
     private static StoredResource ReadResource(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), ParseTime(r.IsDBNull(3) ? null : r.GetString(3)), r.IsDBNull(4) ? null : r.GetString(4), r.GetString(5));

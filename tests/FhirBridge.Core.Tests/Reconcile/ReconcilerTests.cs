@@ -68,6 +68,21 @@ public class ReconcilerTests
     }
 
     [Fact]
+    public void Reconcile_Origins_AreKeptWithTheProjectionAndAnOriginAloneChangesNothingInTheRegistry()
+    {
+        var (held, _) = Reconcile([Patient(), Subject("s1"), Procedure("op1", "s1")], []);
+
+        // Rows held from before origins were kept: the same records, now with their origins.
+        var (projection, changes) = Reconcile(
+            [Patient() with { Origin = "Patient/p1" }, Subject("s1") with { Origin = "Procedure/op1" }, Procedure("op1", "s1") with { Origin = "Procedure/op1" }],
+            held);
+
+        Assert.Empty(changes);
+        Assert.Equal(["Patient/p1", "Procedure/op1", "Procedure/op1"], projection.Select(p => p.Origin));
+        Assert.NotEqual(held, projection); // so the store writes the rows again, with their origins
+    }
+
+    [Fact]
     public void Reconcile_OneSubjectChanged_SendsOnlyThatSubject()
     {
         var (projection, _) = Reconcile([Patient(), Subject("s1"), Subject("s2")], []);

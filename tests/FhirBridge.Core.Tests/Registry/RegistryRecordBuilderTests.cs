@@ -231,4 +231,17 @@ public class RegistryRecordBuilderTests
         Assert.All(sources, s => Assert.DoesNotContain(s.Pseudonym, HospitalIds));
         Assert.All(sources, s => Assert.Equal("1", s.VersionId));
     }
+
+    [Fact]
+    public void Build_Origins_TheIndexOperationForASubjectsRecordsThePatientForThePatient_NeverSent()
+    {
+        var records = Build(new TimelineBuilder().SpineIndex().Return("ret", "2024-03-05T10:00:00+08:00"));
+
+        // Every identifier of a subject derives from its index operation, so whoever holds that Procedure now is the
+        // one patient who may hold the subject's records (docs/registry.md, "A resource moved to another patient").
+        Assert.Equal("Patient/p1", records.Single(r => r.Key.Type == "Patient").Origin);
+        Assert.All(records.Where(r => r.Key.Type != "Patient"), r => Assert.Equal("Procedure/op1", r.Origin));
+        var json = new FhirJsonSerializer();
+        Assert.All(records, r => Assert.DoesNotContain("op1", json.SerializeToString(r.Resource), StringComparison.Ordinal));
+    }
 }

@@ -6,8 +6,8 @@ namespace FhirBridge.Tests.Storage.Postgres;
 
 /// <summary>
 /// <see cref="StateStoreTests"/> on PostgreSQL, in a throw-away database (skipped without a server); and the migrations
-/// of the projection to rows per patient, of the quarantine to fingerprints, and those that added projection versions
-/// and the time to judge a patient again.
+/// of the projection to rows per patient, of the quarantine to fingerprints, and those that added projection versions,
+/// the time to judge a patient again and the projection's origins.
 /// </summary>
 public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
 {
@@ -60,6 +60,18 @@ public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
         await store.MigrateAsync(default);
 
         await AssertMigratedVersionsAsync(store);
+    }
+
+    [StoreFact]
+    public async Task Migrate_FromTheSchemaBeforeOrigins_JudgesEveryProjectedPatientAgainAndHandsOldRowsOverByKey()
+    {
+        var before = MigrationsBeforeOrigins(PostgresSchema.Migrations);
+        await using var database = await TestDatabase.CreateAsync();
+        await WriteOlderSchemaAsync(database.ConnectionString, before, OldProjectionRowsWithoutOrigins);
+        await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
+        await store.MigrateAsync(default);
+
+        await AssertMigratedOriginsAsync(store);
     }
 
     // A database at the schema the given migrations make, holding rows written in it.

@@ -7,8 +7,8 @@ namespace FhirBridge.Tests.Storage.Sqlite;
 
 /// <summary>
 /// <see cref="StateStoreTests"/> on SQLite, in a throw-away file; the registry JSON kept packed; and the migrations of
-/// the projection to rows per patient, of the quarantine to fingerprints, and those that added projection versions and
-/// the time to judge a patient again.
+/// the projection to rows per patient, of the quarantine to fingerprints, and those that added projection versions,
+/// the time to judge a patient again and the projection's origins; the hand-over's query plan.
 /// </summary>
 public sealed class SqliteStateStoreTests : StateStoreTests
 {
@@ -49,6 +49,54 @@ public sealed class SqliteStateStoreTests : StateStoreTests
         var store = await MigratedFromOlderSchemaAsync("before-judge-again.db", before, OldDetectionRows);
 
         await AssertMigratedDetectionsAsync(store);
+    }
+
+    [Fact]
+    public async Task Migrate_FromTheSchemaBeforeOrigins_JudgesEveryProjectedPatientAgainAndDropsTheIndexOnRecordKeys()
+    {
+        var store = await MigratedFromOlderSchemaAsync("before-origins.db", MigrationsBeforeOrigins(SqliteSchema.Migrations), OldProjectionRowsWithoutOrigins);
+
+        await AssertMigratedOriginsAsync(store);
+        await using var connection = new SqliteConnection($"Data Source={Path.Combine(((SqliteStoreDatabase)Database).Folder, "before-origins.db")}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'projection' ORDER BY name;";
+        var indexes = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            indexes.Add(reader.GetString(0));
+        }
+
+        Assert.DoesNotContain("projection_record", indexes);
+    }
+
+    [Fact]
+    public async Task HandOver_ToTheOriginsPatient_SeeksByPrimaryKeysAndScansNothing()
+    {
+        // The hand-over runs for every record a patient retracts, inside the commit: a scan of the projection there
+        // once made a 7k backfill six times slower (docs/benchmarks.md).
+        var store = Database.Open(TimeProvider.System);
+        await store.MigrateAsync(default);
+        await using var connection = new SqliteConnection($"Data Source={((SqliteStoreDatabase)Database).DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "EXPLAIN QUERY PLAN " + SqliteStateStore.HandOverToOwner;
+        foreach (var name in new[] { "$s", "$t", "$i", "$k" })
+        {
+            command.Parameters.AddWithValue(name, "x");
+        }
+
+        var plan = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            plan.Add(reader.GetString(3));
+        }
+
+        Assert.Contains(plan, step => step.StartsWith("SEARCH projection USING PRIMARY KEY", StringComparison.Ordinal) || step.StartsWith("SEARCH projection USING INDEX sqlite_autoindex_projection", StringComparison.Ordinal));
+        Assert.Contains(plan, step => step.StartsWith("SEARCH resources USING INDEX sqlite_autoindex_resources", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, step => step.StartsWith("SCAN", StringComparison.Ordinal));
     }
 
     // A database beside the test's own at the schema the given migrations make, holding rows written in it, migrated.
