@@ -1,3 +1,4 @@
+using FhirBridge.Storage;
 using FhirBridge.Storage.Postgres;
 using FhirBridge.TestServer.Postgres;
 using Npgsql;
@@ -15,63 +16,39 @@ public sealed class PostgresStateStoreTests : StateStoreTests, IRunsOnPostgres
     protected override StoreDatabase CreateDatabase() => new PostgresStoreDatabase();
 
     [StoreFact]
-    public async Task Migrate_FromSchemaThree_KeepsTheProjectionAndLetsTwoPatientsHoldOneRecordKey()
-    {
-        await using var database = await TestDatabase.CreateAsync();
-        await WriteOlderSchemaAsync(database.ConnectionString, [.. PostgresSchema.Migrations.Take(3)], OldProjectionRow);
-        await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
-        await store.MigrateAsync(default);
-
-        await AssertMigratedProjectionAsync(store);
-    }
+    public Task Migrate_FromSchemaThree_KeepsTheProjectionAndLetsTwoPatientsHoldOneRecordKey() =>
+        AfterMigratingAsync([.. PostgresSchema.Migrations.Take(3)], OldProjectionRow, AssertMigratedProjectionAsync);
 
     [StoreFact]
-    public async Task Migrate_FromBeforeQuarantineFingerprints_KeepsOldRowsWithTheirIdentity()
-    {
-        var before = MigrationsBeforeQuarantineFingerprint(PostgresSchema.Migrations);
-        await using var database = await TestDatabase.CreateAsync();
-        await WriteOlderSchemaAsync(database.ConnectionString, before, OldQuarantineRows);
-        await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
-        await store.MigrateAsync(default);
-
-        await AssertMigratedQuarantineAsync(store);
-    }
+    public Task Migrate_FromBeforeQuarantineFingerprints_KeepsOldRowsWithTheirIdentity() =>
+        AfterMigratingAsync(MigrationsBeforeQuarantineFingerprint(PostgresSchema.Migrations), OldQuarantineRows, AssertMigratedQuarantineAsync);
 
     [StoreFact]
-    public async Task Migrate_FromTheSchemaBeforeJudgeAgainAt_JudgesAgainTheDetectionsThatDependedOnTheirAsOf()
-    {
-        var before = MigrationsBeforeJudgeAgainAt(PostgresSchema.Migrations);
-        await using var database = await TestDatabase.CreateAsync();
-        await WriteOlderSchemaAsync(database.ConnectionString, before, OldDetectionRows);
-        await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
-        await store.MigrateAsync(default);
-
-        await AssertMigratedDetectionsAsync(store);
-    }
+    public Task Migrate_FromTheSchemaBeforeJudgeAgainAt_JudgesAgainTheDetectionsThatDependedOnTheirAsOf() =>
+        AfterMigratingAsync(MigrationsBeforeJudgeAgainAt(PostgresSchema.Migrations), OldDetectionRows, AssertMigratedDetectionsAsync);
 
     [StoreFact]
-    public async Task Migrate_FromTheSchemaBeforeProjectionVersions_GivesEveryProjectedPatientVersionZero()
+    public Task Migrate_FromTheSchemaBeforeProjectionVersions_GivesEveryProjectedPatientVersionZero()
     {
         // The schema just before the migration, wherever it stands in the list.
         var before = PostgresSchema.Migrations.ToList().FindIndex(m => m.Contains("CREATE TABLE projection_versions", StringComparison.Ordinal));
-        await using var database = await TestDatabase.CreateAsync();
-        await WriteOlderSchemaAsync(database.ConnectionString, [.. PostgresSchema.Migrations.Take(before)], OldProjectionRow);
-        await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
-        await store.MigrateAsync(default);
-
-        await AssertMigratedVersionsAsync(store);
+        return AfterMigratingAsync([.. PostgresSchema.Migrations.Take(before)], OldProjectionRow, AssertMigratedVersionsAsync);
     }
 
     [StoreFact]
-    public async Task Migrate_FromTheSchemaBeforeOrigins_JudgesEveryProjectedPatientAgainAndHandsOldRowsOverByKey()
+    public Task Migrate_FromTheSchemaBeforeOrigins_JudgesEveryProjectedPatientAgainAndHandsOldRowsOverByKey() =>
+        AfterMigratingAsync(MigrationsBeforeOrigins(PostgresSchema.Migrations), OldProjectionRowsWithoutOrigins, AssertMigratedOriginsAsync);
+
+    // A throw-away database at the schema the given migrations make, holding rows written in it, migrated; then the
+    // assertions on its store.
+    private static async Task AfterMigratingAsync(string[] migrations, string rows, Func<IStateStore, Task> assert)
     {
-        var before = MigrationsBeforeOrigins(PostgresSchema.Migrations);
         await using var database = await TestDatabase.CreateAsync();
-        await WriteOlderSchemaAsync(database.ConnectionString, before, OldProjectionRowsWithoutOrigins);
+        await WriteOlderSchemaAsync(database.ConnectionString, migrations, rows);
         await using var store = new PostgresStateStore(database.ConnectionString, TimeProvider.System);
         await store.MigrateAsync(default);
 
-        await AssertMigratedOriginsAsync(store);
+        await assert(store);
     }
 
     // A database at the schema the given migrations make, holding rows written in it.
