@@ -54,8 +54,12 @@ public sealed class FhirTestServer : IAsyncDisposable
     /// <summary>The rest-hook notifications the server sends, and the means to send more (heartbeats, gaps, arbitrary ones).</summary>
     public Subscriptions.SubscriptionNotifier Notifier => _server.Notifier;
 
-    /// <summary>Every request received so far, in the order they were answered (a snapshot).</summary>
-    public IReadOnlyList<RecordedRequest> Requests => _server.Requests.ToArray();
+    /// <summary>
+    /// Every request received so far, in the order they were answered (a snapshot). It includes every request whose
+    /// answer has started, so a client that has read an answer finds its request here; one still waiting for its answer
+    /// (a slow fault) may not be in it yet.
+    /// </summary>
+    public IReadOnlyList<RecordedRequest> Requests => _server.LoggedRequests();
 
     /// <summary>Starts a server.</summary>
     /// <param name="options">Settings; null for the defaults.</param>

@@ -12,6 +12,8 @@ namespace FhirBridge.TestServer.Http;
 internal sealed class FhirRequestHandler(ServerContext server)
 {
     private static readonly object AbortedKey = new();
+    private static readonly object StartedKey = new();
+    private static readonly object LoggedKey = new();
     private readonly RestEndpoints _rest = new(server);
     private readonly ExportEndpoints _export = new(server);
     private readonly SmartEndpoints _smart = new(server);
@@ -21,6 +23,19 @@ internal sealed class FhirRequestHandler(ServerContext server)
         var arrived = server.Clock.GetUtcNow();
         var info = RequestClassifier.Classify(context, server);
         Fault? fault = null;
+
+        // Once the answer starts, the client may read it before the request is logged below; the log's readers wait for
+        // it (ServerContext.LoggedRequests). An answer that starts only after the handler returned is logged already.
+        context.Response.OnStarting(() =>
+        {
+            if (!context.Items.ContainsKey(LoggedKey))
+            {
+                context.Items[StartedKey] = true;
+                server.AnswerStarted();
+            }
+
+            return System.Threading.Tasks.Task.CompletedTask;
+        });
         try
         {
             fault = info.IsForeign ? null : server.Faults.TakeEarly(info.Interaction, info.ResourceType, info.RawTarget);
@@ -35,6 +50,11 @@ internal sealed class FhirRequestHandler(ServerContext server)
         finally
         {
             Record(context, info, arrived, fault);
+            context.Items[LoggedKey] = true;
+            if (context.Items.ContainsKey(StartedKey))
+            {
+                server.AnswerLogged();
+            }
         }
     }
 

@@ -38,6 +38,26 @@ internal sealed class ServerContext
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
+    // Answers whose response has started (so the client may already have read it) and that are not logged yet.
+    private int _answersNotLogged;
+
+    /// <summary>A response has started: the client may see it before its request is logged.</summary>
+    public void AnswerStarted() => Interlocked.Increment(ref _answersNotLogged);
+
+    /// <summary>The request of a started response is logged.</summary>
+    public void AnswerLogged() => Interlocked.Decrement(ref _answersNotLogged);
+
+    /// <summary>
+    /// The log, once every request whose answer has started is in it: a request is logged after its handler ends, and a
+    /// client that read the answer (an error it then throws) may look at the log first. Requests still waiting for an
+    /// answer (a slow fault) are not waited for.
+    /// </summary>
+    public RecordedRequest[] LoggedRequests()
+    {
+        SpinWait.SpinUntil(() => Volatile.Read(ref _answersNotLogged) == 0, TimeSpan.FromSeconds(10));
+        return Requests.ToArray();
+    }
+
     /// <summary><c>http://127.0.0.1:PORT/</c>, set once the listener is bound.</summary>
     public string Origin { get; set; } = "";
 
