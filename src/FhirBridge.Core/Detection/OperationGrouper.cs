@@ -123,15 +123,38 @@ internal static class OperationGrouper
             }
         }
 
-        // operations.within-period: within the first one's performedPeriod (an end written as a date includes that date).
-        if (first.End is { } end)
+        // "The first one" of the two rules below: every Procedure of the operation that starts at its start. When
+        // several do, each is the first one; the id that breaks ties for the principal must not decide what else joins
+        // (a fusion with a performedPeriod and a partOf child at its very start, ordered by opaque ids, once split a
+        // decompression during the fusion into an operation of its own).
+        var firstOnes = new List<ProcedureRecord>();
+        for (var j = 0; j < procedures.Count; j++)
         {
-            return nextStart >= firstStart && nextStart <= scope.EndInstantOf(end);
+            if (sets.Find(j) == root && scope.InstantOf(procedures[j].Start!) == firstStart)
+            {
+                firstOnes.Add(procedures[j]);
+            }
+        }
+
+        // operations.within-period: within the first one's performedPeriod (an end written as a date includes that
+        // date); of several first ones, the latest end.
+        Instant? end = null;
+        foreach (var one in firstOnes)
+        {
+            if (one.End is { } written && (end is null || scope.EndInstantOf(written) > end))
+            {
+                end = scope.EndInstantOf(written);
+            }
+        }
+
+        if (end is { } periodEnd)
+        {
+            return nextStart >= firstStart && nextStart <= periodEnd;
         }
 
         // operations.session: the first records no end; same Encounter (or both without one; a withdrawn Encounter is
         // none), within OperationSessionHours.
-        return scope.EncounterKey(first.Encounter) == scope.EncounterKey(next.Encounter)
+        return firstOnes.Any(one => scope.EncounterKey(one.Encounter) == scope.EncounterKey(next.Encounter))
             && nextStart >= firstStart
             && nextStart - firstStart <= Duration.FromHours(scope.Study.OperationSessionHours);
     }

@@ -240,6 +240,33 @@ public class OperationsTests
         Assert.Empty(run.Log(Decision.Excluded, Clause.Adjunct));
     }
 
+    [Theory]
+    [InlineData("a-fusion", "b-child", "2024-03-01T12:08:00+08:00", true)]
+    [InlineData("b-fusion", "a-child", "2024-03-01T12:08:00+08:00", true)] // the same, whichever id sorts first
+    [InlineData("a-fusion", "b-child", "2024-03-01T13:00:00+08:00", true)] // the fusion's end
+    [InlineData("b-fusion", "a-child", "2024-03-01T13:01:00+08:00", false)]
+    public void WithinPeriod_SeveralProceduresStartFirst_ThePeriodOfAnyOfThemCounts_WhateverTheirIds(string fusion, string child, string start, bool joins)
+    {
+        // A fusion with a performedPeriod, a partOf child recorded at its very start with no end, and a decompression
+        // in the same encounter 3 h 8 min or more later: past the session hours, so only the fusion's period joins it.
+        // Both start first; which id sorts first (the principal's tie-break) must not decide the grouping.
+        var run = new TimelineBuilder()
+            .SpineIndex(fusion, end: "2024-03-01T13:00:00+08:00", more: p => p.InEncounter("e1"))
+            .Procedure(child, p => p.At(TimelineBuilder.IndexStart).Icd9(Codes.Discectomy).InTheatre().ByOrthopaedics().PartOf(fusion).InEncounter("e1"))
+            .Procedure("later", p => p.At(start).Icd9(Codes.Discectomy).InTheatre().ByOrthopaedics().InEncounter("e1"))
+            .Encounter("e1")
+            .Evaluate();
+
+        if (joins)
+        {
+            RuleRun.AssertProcedures(run.SingleSubject.Index, fusion, child, "later");
+        }
+        else
+        {
+            RuleRun.AssertProcedures(run.Subjects[0].Index, fusion, child); // "later" is an operation of its own
+        }
+    }
+
     [Fact]
     public void WithinPeriod_FirstHasAnEnd_SessionRuleDoesNotApply()
     {
