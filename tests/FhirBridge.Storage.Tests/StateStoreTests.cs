@@ -628,21 +628,26 @@ public abstract class StateStoreTests : IAsyncLifetime
     protected static async Task AssertMigratedDetectionsAsync(IStateStore store) =>
         Assert.Equal(["p1"], await store.GetPatientsToJudgeAgainAsync("h", new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), default));
 
-    /// <summary>Projection rows as the schema before origins held them (SQLite's 10, PostgreSQL's 8): p1 and p2 both hold s1.</summary>
+    /// <summary>
+    /// Rows as the schema before origins held them (SQLite's 10, PostgreSQL's 8): p1 and p2 both hold s1; p3 has a
+    /// resource and no subject.
+    /// </summary>
     protected const string OldProjectionRowsWithoutOrigins =
-        "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ('h', 'p1', 'ResearchSubject|s1', 's1', 'h1', '{}', NULL), ('h', 'p2', 'ResearchSubject|s1', 's1', 'h2', '{}', NULL), ('h', 'p2', 'ResearchSubject|s2', 's2', 'h3', '{}', NULL);";
+        "INSERT INTO projection (source, patient, record_key, subject_key, hash, json, open_until) VALUES ('h', 'p1', 'ResearchSubject|s1', 's1', 'h1', '{}', NULL), ('h', 'p2', 'ResearchSubject|s1', 's1', 'h2', '{}', NULL), ('h', 'p2', 'ResearchSubject|s2', 's2', 'h3', '{}', NULL);"
+        + "INSERT INTO resources (source, type, id, version_id, last_updated, patient, json) VALUES ('h', 'Procedure', 'op3', '1', NULL, 'p3', '{}'), ('h', 'Location', 'or1', '1', NULL, NULL, '{}');";
 
     /// <summary>The migrations before the one that adds the projection's origins: the schema <see cref="OldProjectionRowsWithoutOrigins"/> is written in.</summary>
     protected static string[] MigrationsBeforeOrigins(IEnumerable<string> migrations) =>
         [.. migrations.TakeWhile(m => !m.Contains("ADD COLUMN origin", StringComparison.Ordinal))];
 
     /// <summary>
-    /// After the migration: every projected patient is judged again, so the next run stores their rows with origins;
-    /// until then a row without one is handed over by its key.
+    /// After the migration: every patient is judged again, those with a subject and those without, so the next run
+    /// stores their rows with origins under this version's reading of operations; until then a row without an origin
+    /// is handed over by its key.
     /// </summary>
     protected static async Task AssertMigratedOriginsAsync(IStateStore store)
     {
-        Assert.Equal(["p1", "p2"], (await store.GetDirtyPatientsAsync("h", 10, default)).Select(d => d.Patient).Order(StringComparer.Ordinal));
+        Assert.Equal(["p1", "p2", "p3"], (await store.GetDirtyPatientsAsync("h", 10, default)).Select(d => d.Patient).Order(StringComparer.Ordinal));
         Assert.Null(Assert.Single(await store.GetProjectionAsync("h", "p1", default)).Origin);
 
         await store.CommitRecomputesAsync("h", [new RecomputeCommit("p1", null, [], [new("s1", "{\"retract\":1}")], [], null)], default);

@@ -123,40 +123,39 @@ internal static class OperationGrouper
             }
         }
 
-        // "The first one" of the two rules below: every Procedure of the operation that starts at its start. When
-        // several do, each is the first one; the id that breaks ties for the principal must not decide what else joins
-        // (a fusion with a performedPeriod and a partOf child at its very start, ordered by opaque ids, once split a
-        // decompression during the fusion into an operation of its own).
-        var firstOnes = new List<ProcedureRecord>();
+        // "The first one" of the two rules below is every Procedure of the operation that starts at its start, each
+        // under the rule that fits it: when several start at that instant, the id that breaks ties for the principal
+        // must not decide what else joins (a fusion with a performedPeriod and a partOf child at its very start, ordered
+        // by opaque ids, once split a decompression during the fusion into an operation of its own). Each rule is
+        // enough to join, so reading every first one joins whatever reading any one of them joined.
         for (var j = 0; j < procedures.Count; j++)
         {
-            if (sets.Find(j) == root && scope.InstantOf(procedures[j].Start!) == firstStart)
+            var one = procedures[j];
+            if (sets.Find(j) != root || scope.InstantOf(one.Start!) != firstStart)
             {
-                firstOnes.Add(procedures[j]);
+                continue;
+            }
+
+            // operations.within-period: within the first one's performedPeriod (an end written as a date includes that date).
+            if (one.End is { } end)
+            {
+                if (nextStart >= firstStart && nextStart <= scope.EndInstantOf(end))
+                {
+                    return true;
+                }
+            }
+
+            // operations.session: the first one records no end; same Encounter (or both without one; a withdrawn
+            // Encounter is none), within OperationSessionHours.
+            else if (scope.EncounterKey(one.Encounter) == scope.EncounterKey(next.Encounter)
+                && nextStart >= firstStart
+                && nextStart - firstStart <= Duration.FromHours(scope.Study.OperationSessionHours))
+            {
+                return true;
             }
         }
 
-        // operations.within-period: within the first one's performedPeriod (an end written as a date includes that
-        // date); of several first ones, the latest end.
-        Instant? end = null;
-        foreach (var one in firstOnes)
-        {
-            if (one.End is { } written && (end is null || scope.EndInstantOf(written) > end))
-            {
-                end = scope.EndInstantOf(written);
-            }
-        }
-
-        if (end is { } periodEnd)
-        {
-            return nextStart >= firstStart && nextStart <= periodEnd;
-        }
-
-        // operations.session: the first records no end; same Encounter (or both without one; a withdrawn Encounter is
-        // none), within OperationSessionHours.
-        return firstOnes.Any(one => scope.EncounterKey(one.Encounter) == scope.EncounterKey(next.Encounter))
-            && nextStart >= firstStart
-            && nextStart - firstStart <= Duration.FromHours(scope.Study.OperationSessionHours);
+        return false;
     }
 
     private static Operation Build(List<ProcedureRecord> procedures, RuleScope scope)

@@ -123,12 +123,14 @@ internal static class PostgresSchema
         // 9 (SQLite's 11): each projection row keeps its origin, the hospital resource whose patient makes the record
         // (the index operation's Procedure, or the Patient), and the hand-over finds the patient holding a record
         // through it instead of through an index on record keys (PostgresStateStore.CommitRecomputesAsync;
-        // docs/storage.md). Rows stored before have none: their patients are marked dirty, so the next run stores
-        // every row again with its origin, and until then such a row is looked up by its key alone.
+        // docs/storage.md). Rows stored before have none: every patient is marked dirty, so the next run stores every
+        // row again with its origin (and judges everyone under this version's reading of an operation's first
+        // Procedures, docs/rule.md), and until then such a row is looked up by its key alone.
         """
         ALTER TABLE projection ADD COLUMN origin text COLLATE "C";
         DROP INDEX projection_record;
-        INSERT INTO dirty (source, patient, generation) SELECT DISTINCT source, patient, 1 FROM projection
+        INSERT INTO dirty (source, patient, generation)
+            SELECT source, patient, 1 FROM projection UNION SELECT source, patient, 1 FROM resources WHERE patient IS NOT NULL
             ON CONFLICT (source, patient) DO UPDATE SET generation = dirty.generation + 1;
         """,
     ];

@@ -121,12 +121,14 @@ internal static class SqliteSchema
         // 11: each projection row keeps its origin, the hospital resource whose patient makes the record (the index
         // operation's Procedure, or the Patient), and the hand-over finds the patient holding a record through it
         // instead of through an index on record keys (SqliteStateStore.HandOver; docs/storage.md). Rows stored
-        // before have none: their patients are marked dirty, so the next run stores every row again with its origin,
-        // and until then such a row is looked up by its key alone.
+        // before have none: every patient is marked dirty, so the next run stores every row again with its origin (and
+        // judges everyone under this version's reading of an operation's first Procedures, docs/rule.md), and until
+        // then such a row is looked up by its key alone.
         """
         ALTER TABLE projection ADD COLUMN origin TEXT;
         DROP INDEX projection_record;
-        INSERT INTO dirty (source, patient, generation) SELECT DISTINCT source, patient, 1 FROM projection WHERE true
+        INSERT INTO dirty (source, patient, generation)
+            SELECT source, patient, 1 FROM (SELECT source, patient FROM projection UNION SELECT source, patient FROM resources WHERE patient IS NOT NULL) WHERE true
             ON CONFLICT (source, patient) DO UPDATE SET generation = generation + 1;
         """,
     ];

@@ -267,6 +267,30 @@ public class OperationsTests
         }
     }
 
+    [Theory]
+    [InlineData("a-fusion", "b-child", "2024-03-01T12:00:00+08:00", true)] // 3 h after the child, which records no end
+    [InlineData("b-fusion", "a-child", "2024-03-01T12:00:00+08:00", true)]
+    [InlineData("a-fusion", "b-child", "2024-03-01T12:01:00+08:00", false)] // past both the fusion's period and the session
+    public void Session_AFirstOneWithoutAnEnd_JoinsBySessionBesideAFirstOneWithAPeriod(string fusion, string child, string start, bool joins)
+    {
+        // The fusion's period ends at 09:30; the child, at the same start, records no end, so the session rule reads it.
+        var run = new TimelineBuilder()
+            .SpineIndex(fusion, end: "2024-03-01T09:30:00+08:00", more: p => p.InEncounter("e1"))
+            .Procedure(child, p => p.At(TimelineBuilder.IndexStart).Icd9(Codes.Discectomy).InTheatre().ByOrthopaedics().PartOf(fusion).InEncounter("e1"))
+            .Procedure("later", p => p.At(start).Icd9(Codes.Discectomy).InTheatre().ByOrthopaedics().InEncounter("e1"))
+            .Encounter("e1")
+            .Evaluate();
+
+        if (joins)
+        {
+            RuleRun.AssertProcedures(run.SingleSubject.Index, fusion, child, "later");
+        }
+        else
+        {
+            RuleRun.AssertProcedures(run.Subjects[0].Index, fusion, child); // "later" is an operation of its own
+        }
+    }
+
     [Fact]
     public void WithinPeriod_FirstHasAnEnd_SessionRuleDoesNotApply()
     {
