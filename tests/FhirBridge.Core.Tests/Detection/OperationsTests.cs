@@ -245,37 +245,25 @@ public class OperationsTests
     [InlineData("b-fusion", "a-child", "2024-03-01T12:08:00+08:00", true)] // the same, whichever id sorts first
     [InlineData("a-fusion", "b-child", "2024-03-01T13:00:00+08:00", true)] // the fusion's end
     [InlineData("b-fusion", "a-child", "2024-03-01T13:01:00+08:00", false)]
-    public void WithinPeriod_SeveralProceduresStartFirst_ThePeriodOfAnyOfThemCounts_WhateverTheirIds(string fusion, string child, string start, bool joins)
-    {
-        // A fusion with a performedPeriod, a partOf child recorded at its very start with no end, and a decompression
-        // in the same encounter 3 h 8 min or more later: past the session hours, so only the fusion's period joins it.
-        // Both start first; which id sorts first (the principal's tie-break) must not decide the grouping.
-        var run = new TimelineBuilder()
-            .SpineIndex(fusion, end: "2024-03-01T13:00:00+08:00", more: p => p.InEncounter("e1"))
-            .Procedure(child, p => p.At(TimelineBuilder.IndexStart).Icd9(Codes.Discectomy).InTheatre().ByOrthopaedics().PartOf(fusion).InEncounter("e1"))
-            .Procedure("later", p => p.At(start).Icd9(Codes.Discectomy).InTheatre().ByOrthopaedics().InEncounter("e1"))
-            .Encounter("e1")
-            .Evaluate();
-
-        if (joins)
-        {
-            RuleRun.AssertProcedures(run.SingleSubject.Index, fusion, child, "later");
-        }
-        else
-        {
-            RuleRun.AssertProcedures(run.Subjects[0].Index, fusion, child); // "later" is an operation of its own
-        }
-    }
+    public void WithinPeriod_SeveralProceduresStartFirst_ThePeriodOfAnyOfThemCounts_WhateverTheirIds(string fusion, string child, string start, bool joins) =>
+        // The decompression is 3 h 8 min or more after the start: past the session hours, so only the fusion's period
+        // (to 13:00) can join it. Which id sorts first (the principal's tie-break) must not decide the grouping.
+        AssertFusionChildAndLater(fusion, child, fusionEnd: "2024-03-01T13:00:00+08:00", start, joins);
 
     [Theory]
     [InlineData("a-fusion", "b-child", "2024-03-01T12:00:00+08:00", true)] // 3 h after the child, which records no end
     [InlineData("b-fusion", "a-child", "2024-03-01T12:00:00+08:00", true)]
     [InlineData("a-fusion", "b-child", "2024-03-01T12:01:00+08:00", false)] // past both the fusion's period and the session
-    public void Session_AFirstOneWithoutAnEnd_JoinsBySessionBesideAFirstOneWithAPeriod(string fusion, string child, string start, bool joins)
-    {
+    public void Session_AFirstOneWithoutAnEnd_JoinsBySessionBesideAFirstOneWithAPeriod(string fusion, string child, string start, bool joins) =>
         // The fusion's period ends at 09:30; the child, at the same start, records no end, so the session rule reads it.
+        AssertFusionChildAndLater(fusion, child, fusionEnd: "2024-03-01T09:30:00+08:00", start, joins);
+
+    // A fusion with a performedPeriod, a partOf child recorded at its very start with no end (both start first), and a
+    // decompression in the same encounter at the given start: one operation of the three, or "later" on its own.
+    private static void AssertFusionChildAndLater(string fusion, string child, string fusionEnd, string start, bool joins)
+    {
         var run = new TimelineBuilder()
-            .SpineIndex(fusion, end: "2024-03-01T09:30:00+08:00", more: p => p.InEncounter("e1"))
+            .SpineIndex(fusion, end: fusionEnd, more: p => p.InEncounter("e1"))
             .Procedure(child, p => p.At(TimelineBuilder.IndexStart).Icd9(Codes.Discectomy).InTheatre().ByOrthopaedics().PartOf(fusion).InEncounter("e1"))
             .Procedure("later", p => p.At(start).Icd9(Codes.Discectomy).InTheatre().ByOrthopaedics().InEncounter("e1"))
             .Encounter("e1")
