@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# End-to-end benchmark: tests/bench/e2e.sh PATIENTS
+# End-to-end benchmark: tests/bench/e2e.sh PATIENTS [--opaque-ids]
 #
 # Generates (or reuses) a synthetic hospital of PATIENTS patients with `fhirbridge synth`, then measures on the same
 # files: a full backfill (`run --once`: Directory source -> ingest into a fresh SQLite store -> map -> detect ->
 # reconcile -> profile check -> Directory registry), the Firely SDK's deserializer alone over every line, and a bare
 # JsonDocument pass (the ceiling). The last line printed is one JSON object with the figures. A benchmark, not a test:
-# nothing is asserted; docs/benchmarks.md records the figures with this command.
+# nothing is asserted; docs/benchmarks.md records the figures with this command. With --opaque-ids the hospital names
+# its resources by opaque hashes (`synth --opaque-ids`), as many hospital servers do, instead of numbering them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-patients=${1:?usage: tests/bench/e2e.sh PATIENTS}
+patients=${1:?usage: tests/bench/e2e.sh PATIENTS [--opaque-ids]}
+case "${2:-}" in
+  "") ids=numbered; synth_ids=() ;;
+  --opaque-ids) ids=opaque; synth_ids=(--opaque-ids) ;;
+  *) echo "usage: tests/bench/e2e.sh PATIENTS [--opaque-ids]" >&2; exit 2 ;;
+esac
 work=${FHIRBRIDGE_BENCH_DIR:-/tmp/fhirbridge-bench}
-data="$work/data-$patients"
-run="$work/run-$patients"
+suffix=$([ "$ids" = opaque ] && echo "-opaque" || true)
+data="$work/data-$patients$suffix"
+run="$work/run-$patients$suffix"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 command -v /usr/bin/time >/dev/null || { echo "e2e.sh: needs GNU time (apt-get install -y time)" >&2; exit 1; }
@@ -26,7 +33,7 @@ benchmarks="$work/publish/benchmarks/FhirBridge.Benchmarks"
 # The same seed always gives the same bytes, so generated data is reused across runs.
 if [ ! -f "$data/.complete" ]; then
   rm -rf "$data" && mkdir -p "$data"
-  "$fhirbridge" synth --patients "$patients" --seed 1 --out "$data" >&2
+  "$fhirbridge" synth --patients "$patients" --seed 1 --out "$data" "${synth_ids[@]}" >&2
   touch "$data/.complete"
 fi
 resources=$(cat "$data"/*.ndjson | grep -c .)
@@ -82,13 +89,13 @@ echo "incremental: $(grep -E '^source' "$run/incremental.log" | tr '\n' ' ') (pr
 echo "in service:  run ${run_seconds} s, push ${push_seconds} s" >&2
 echo "reference:   $reference" >&2
 echo "output:      $output" >&2
-python3 - "$patients" "$resources" "$seconds" "$peak_kb" "$incremental_seconds" "$incremental_process_seconds" "$reference" "$output" <<'PY'
+python3 - "$ids" "$patients" "$resources" "$seconds" "$peak_kb" "$incremental_seconds" "$incremental_process_seconds" "$reference" "$output" <<'PY'
 import json, sys
-patients, resources, seconds, peak_kb, incremental, incremental_process, reference, output = sys.argv[1:]
+ids, patients, resources, seconds, peak_kb, incremental, incremental_process, reference, output = sys.argv[1:]
 ref, out_ref = json.loads(reference), json.loads(output)
 resources, seconds = int(resources), float(seconds)
 out = {
-    "patients": int(patients), "resources": resources, "seconds": seconds,
+    "patients": int(patients), "ids": ids, "resources": resources, "seconds": seconds,
     "resourcesPerSecond": round(resources / seconds),
     "firelyParseResourcesPerSecond": ref["firelyParseResourcesPerSecond"],
     "ceilingResourcesPerSecond": ref["ceilingResourcesPerSecond"],

@@ -14,7 +14,12 @@ internal static class SynthCommand
         var output = new Option<string>("--out") { Description = "The directory to write one NDJSON file per resource type into.", Required = true };
         var truth = new Option<string?>("--truth") { Description = "Also write what the generator intended (subjects, returns, exclusions) as JSON here." };
 
-        var command = new Command("synth", "Write a synthetic hospital as Bulk-Data-style NDJSON (same seed, same bytes).") { patients, seed, output, truth };
+        var opaque = new Option<bool>("--opaque-ids")
+        {
+            Description = "Name every resource by an opaque hash of its numbered id (p000001...), as many hospital servers do; the truth names the same ids.",
+        };
+
+        var command = new Command("synth", "Write a synthetic hospital as Bulk-Data-style NDJSON (same seed, same bytes).") { patients, seed, output, truth, opaque };
         command.SetAction(parse => CliError.Guard(() =>
         {
             var count = parse.GetValue(patients);
@@ -25,7 +30,8 @@ internal static class SynthCommand
 
             var directory = parse.GetValue(output)!;
             Directory.CreateDirectory(directory);
-            var result = SyntheticHospital.Generate(count, parse.GetValue(seed), directory);
+            var result = SyntheticHospital.Generate(
+                count, parse.GetValue(seed), directory, parse.GetValue(opaque) ? SyntheticIdStyle.Opaque : SyntheticIdStyle.Numbered);
             if (parse.GetValue(truth) is { } truthFile)
             {
                 SyntheticHospital.WriteTruth(result, truthFile);

@@ -21,9 +21,11 @@ internal sealed class NdjsonOutput : IDisposable
 
     private readonly FhirJsonSerializer _serializer = new();
     private readonly Sink[] _sinks;
+    private readonly SyntheticIdStyle _ids;
 
-    public NdjsonOutput(string directory)
+    public NdjsonOutput(string directory, SyntheticIdStyle ids = SyntheticIdStyle.Numbered)
     {
+        _ids = ids;
         Directory.CreateDirectory(directory);
         _sinks = new Sink[SyntheticHospital.ResourceTypes.Count];
         for (var i = 0; i < _sinks.Length; i++)
@@ -34,6 +36,11 @@ internal sealed class NdjsonOutput : IDisposable
 
     public void Write(Resource resource)
     {
+        if (_ids == SyntheticIdStyle.Opaque)
+        {
+            resource = Opaque(resource);
+        }
+
         var sink = SinkFor(resource.TypeName);
         _serializer.Serialize(resource, sink.Writer);
         sink.Writer.Flush();
@@ -60,6 +67,38 @@ internal sealed class NdjsonOutput : IDisposable
         foreach (var sink in _sinks)
         {
             sink.Dispose();
+        }
+    }
+
+    // A copy with opaque ids: the generator may write the same object again after changing it (a later version).
+    private static Resource Opaque(Resource resource)
+    {
+        var copy = (Resource)resource.DeepCopy();
+        copy.Id = SyntheticHospital.OpaqueId(copy.Id ?? throw new InvalidOperationException($"The generator wrote a {copy.TypeName} without an id."));
+        RenameReferences(copy);
+        return copy;
+    }
+
+    // Every relative reference ("Type/id") anywhere in the resource names the opaque id; the generator writes no other kind.
+    private static void RenameReferences(Base element)
+    {
+        foreach (var (_, value) in element.EnumerateElements())
+        {
+            foreach (var child in value is IEnumerable<Base> list ? list : [(Base)value])
+            {
+                if (child is ResourceReference { Reference: { } reference } link)
+                {
+                    var slash = reference.IndexOf('/', StringComparison.Ordinal);
+                    if (slash <= 0 || reference.IndexOf('/', slash + 1) >= 0)
+                    {
+                        throw new InvalidOperationException($"The generator wrote a reference that is not Type/id: {reference}");
+                    }
+
+                    link.Reference = reference[..(slash + 1)] + SyntheticHospital.OpaqueId(reference[(slash + 1)..]);
+                }
+
+                RenameReferences(child);
+            }
         }
     }
 

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Hl7.Fhir.Model;
@@ -32,7 +34,13 @@ public static class SyntheticHospital
     /// <param name="patients">Number of patients, 0 to 999,999 (ids are <c>p000001</c>...).</param>
     /// <param name="seed">The seed; the same seed and count give byte-identical files.</param>
     /// <param name="outDirectory">The directory for the NDJSON files.</param>
-    public static SyntheticResult Generate(int patients, int seed, string outDirectory)
+    /// <param name="ids">
+    /// How resources are named. With <see cref="SyntheticIdStyle.Opaque"/> the data and the truth name every resource by
+    /// <see cref="OpaqueId"/> of its numbered id, and the data is otherwise the same. The rule breaks a tie between
+    /// Procedures that start at the same instant by id (spec, "Operations"), so the truth's index Procedure may then be
+    /// another Procedure of the same instant than the one the rule names; which operations there are is the same.
+    /// </param>
+    public static SyntheticResult Generate(int patients, int seed, string outDirectory, SyntheticIdStyle ids = SyntheticIdStyle.Numbered)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(patients);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(patients, 999_999);
@@ -42,7 +50,8 @@ public static class SyntheticHospital
         var indexTruth = new List<SyntheticIndexOperation>();
         var refusedTruth = new List<SyntheticRefusedIndex>();
         SortedDictionary<string, int> counts;
-        using (var output = new NdjsonOutput(outDirectory))
+        Func<string, string> name = ids == SyntheticIdStyle.Opaque ? OpaqueId : id => id;
+        using (var output = new NdjsonOutput(outDirectory, ids))
         {
             WriteReferenceData(output);
             for (var number = 1; number <= patients; number++)
@@ -54,8 +63,16 @@ public static class SyntheticHospital
             counts = output.LineCounts();
         }
 
-        return new SyntheticResult(patients, seed, outDirectory, counts, indexTruth, refusedTruth);
+        return new SyntheticResult(
+            patients, seed, outDirectory, counts, [.. indexTruth.Select(i => i.Renamed(name))], [.. refusedTruth.Select(r => r.Renamed(name))]);
     }
+
+    /// <summary>
+    /// The opaque id of a numbered one (<see cref="SyntheticIdStyle.Opaque"/>): the first 24 lowercase hex digits of the
+    /// SHA-256 of its UTF-8 bytes, a valid FHIR id. The same numbered id always gives the same opaque one, so every
+    /// version of a resource, and every reference to it, agree.
+    /// </summary>
+    public static string OpaqueId(string id) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(id)))[..24];
 
     /// <summary>
     /// Writes the truth of <paramref name="result"/> as indented JSON (UTF-8 without BOM, <c>\n</c> line ends):

@@ -51,4 +51,16 @@ public sealed class SyntheticIndexOperation
 
     /// <summary>Candidates whose latest version is <c>entered-in-error</c>: they must be treated as absent.</summary>
     public IReadOnlyList<string> WithdrawnProcedureIds { get; }
+
+    /// <summary>The same operation with every id passed through <paramref name="name"/>.</summary>
+    internal SyntheticIndexOperation Renamed(Func<string, string> name) => new(
+        name(PatientId),
+        name(IndexProcedureId),
+        name(EncounterId),
+        Start,
+        Cohort,
+        [.. CountedReturnProcedureIds.Select(name)],
+        [.. ExcludedCandidates.Select(c => c with { ProcedureId = name(c.ProcedureId) })],
+        [.. OutsideWindowProcedureIds.Select(name)],
+        [.. WithdrawnProcedureIds.Select(name)]);
 }

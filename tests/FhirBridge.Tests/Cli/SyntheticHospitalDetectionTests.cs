@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using FhirBridge.Cli.Synthetic;
@@ -58,31 +56,57 @@ public sealed class SyntheticHospitalDetectionTests : IDisposable
     [Fact]
     public void Detect_SyntheticHospitalWithOpaqueIds_FindsWhatItFindsWithTheGeneratorsIds()
     {
-        // Hospital ids are often opaque strings; the generator numbers them, so their order follows the data. Every id
-        // and every reference to it is replaced by a hash, and the report, read back through the same replacement,
-        // must not change: ids may break ties (the principal Procedure), never decide what is grouped or counted.
+        // Hospital ids are often opaque strings; the generator numbers them, so their order follows the data. The same
+        // hospital with opaque ids must give the same report, the numbered one read through the same renaming: ids may
+        // break ties (the principal Procedure), never decide what is grouped or counted.
         var data = Path.Combine(_out, "data");
         SyntheticHospital.Generate(2000, 11, data);
         var opaque = Path.Combine(_out, "opaque");
-        Directory.CreateDirectory(opaque);
-        var originals = new Dictionary<string, string>(StringComparer.Ordinal);
+        SyntheticHospital.Generate(2000, 11, opaque, SyntheticIdStyle.Opaque);
+
+        var renamed = Report(data, "plain.json", reference => reference[..(reference.IndexOf('/', StringComparison.Ordinal) + 1)] + SyntheticHospital.OpaqueId(reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..]));
+        var asRead = Report(opaque, "opaque.json", reference => reference);
+
+        Assert.Equal(renamed.Subjects, asRead.Subjects);
+        Assert.Equal(renamed.Excluded, asRead.Excluded);
+        Assert.True(renamed.Subjects.Count > 500, $"{renamed.Subjects.Count} subjects");
+    }
+
+    [Fact]
+    public void Synth_OpaqueIds_WritesTheSameDataWithEveryIdAndReferenceHashed()
+    {
+        var numbered = SyntheticHospital.Generate(300, 5, Path.Combine(_out, "numbered"));
+        var opaque = SyntheticHospital.Generate(300, 5, Path.Combine(_out, "opaque"), SyntheticIdStyle.Opaque);
+
+        // Line by line, the opaque files are the numbered ones with each id and each reference's id replaced by its hash:
+        // nothing else changed, and no numbered id is left.
         var idOrReference = new Regex("(\"id\":\"|\"reference\":\"[A-Za-z]+/)([^\"]+)\"");
-        foreach (var file in Directory.GetFiles(data, "*.ndjson"))
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var references = new List<string>();
+        foreach (var file in Directory.GetFiles(numbered.OutDirectory, "*.ndjson"))
         {
-            File.WriteAllLines(Path.Combine(opaque, Path.GetFileName(file)), File.ReadLines(file).Select(line => idOrReference.Replace(line, m =>
+            var expected = File.ReadLines(file).Select(line => idOrReference.Replace(line, m => m.Groups[1].Value + SyntheticHospital.OpaqueId(m.Groups[2].Value) + "\"")).ToList();
+            var written = File.ReadAllLines(Path.Combine(opaque.OutDirectory, Path.GetFileName(file)));
+            Assert.Equal(expected, written);
+            foreach (var line in written)
             {
-                var hashed = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(m.Groups[2].Value)))[..24];
-                originals[hashed] = m.Groups[2].Value;
-                return m.Groups[1].Value + hashed + "\"";
-            })));
+                using var resource = JsonDocument.Parse(line);
+                ids.Add(resource.RootElement.GetProperty("resourceType").GetString() + "/" + resource.RootElement.GetProperty("id").GetString());
+                references.AddRange(idOrReference.Matches(line).Where(m => m.Groups[1].Value.StartsWith("\"reference", StringComparison.Ordinal))
+                    .Select(m => m.Groups[1].Value[13..] + m.Groups[2].Value));
+            }
         }
 
-        var plain = Report(data, "plain.json", reference => reference);
-        var hashedBack = Report(opaque, "opaque.json", reference => reference[..(reference.IndexOf('/', StringComparison.Ordinal) + 1)] + originals[reference[(reference.IndexOf('/', StringComparison.Ordinal) + 1)..]]);
+        // Every id is a hash, and every reference still resolves, so the data is as connected as before.
+        Assert.All(ids, id => Assert.Matches("^[A-Za-z]+/[0-9a-f]{24}$", id));
+        Assert.NotEmpty(references);
+        Assert.All(references, r => Assert.Contains(r, ids));
 
-        Assert.Equal(plain.Subjects, hashedBack.Subjects);
-        Assert.Equal(plain.Excluded, hashedBack.Excluded);
-        Assert.True(plain.Subjects.Count > 500, $"{plain.Subjects.Count} subjects");
+        // The truth names the written ids.
+        Assert.Equal(numbered.IndexOperations.Select(i => SyntheticHospital.OpaqueId(i.PatientId) + " " + SyntheticHospital.OpaqueId(i.IndexProcedureId) + " " + string.Join(",", i.CountedReturnProcedureIds.Select(SyntheticHospital.OpaqueId))),
+            opaque.IndexOperations.Select(i => i.PatientId + " " + i.IndexProcedureId + " " + string.Join(",", i.CountedReturnProcedureIds)));
+        Assert.Equal(numbered.RefusedIndexOperations.Select(r => SyntheticHospital.OpaqueId(r.ProcedureId)), opaque.RefusedIndexOperations.Select(r => r.ProcedureId));
+        Assert.All(opaque.IndexOperations, i => Assert.Contains("Procedure/" + i.IndexProcedureId, ids));
     }
 
     // The subjects and the exclusions of a detect report, one line each, sorted, in terms ids cannot change: the
@@ -119,6 +143,22 @@ public sealed class SyntheticHospitalDetectionTests : IDisposable
         {
             Assert.True(File.ReadAllBytes(Path.Combine(committed, file!)).SequenceEqual(File.ReadAllBytes(Path.Combine(_out, file!))), $"{file} differs from the committed sample");
         }
+    }
+
+    [Fact]
+    public void Synth_OpaqueIdsOption_WritesWhatTheOpaqueStyleGives()
+    {
+        var cli = Path.Combine(_out, "cli");
+        var run = Fhirbridge.Run("synth", "--patients", "30", "--seed", "5", "--out", cli, "--opaque-ids");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var api = SyntheticHospital.Generate(30, 5, Path.Combine(_out, "api"), SyntheticIdStyle.Opaque);
+        foreach (var type in SyntheticHospital.ResourceTypes)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(api.OutDirectory, type + ".ndjson")), File.ReadAllBytes(Path.Combine(cli, type + ".ndjson")));
+        }
+
+        Assert.Contains("\"id\":\"" + SyntheticHospital.OpaqueId("p000001") + "\"", File.ReadAllText(Path.Combine(cli, "Patient.ndjson")), StringComparison.Ordinal);
     }
 
     [Fact]
