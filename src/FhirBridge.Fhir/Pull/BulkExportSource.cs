@@ -49,7 +49,7 @@ public sealed class BulkExportSource(
             RefuseForeignFiles(manifest);
 
             var reader = new FhirInputReader();
-            var batcher = new IngestBatcher(store, name, progress);
+            await using var batcher = new IngestBatcher(store, name, progress);
             foreach (var file in manifest.Output)
             {
                 await IngestFileAsync(http, file, manifest.RequiresAccessToken, reader, batcher, cancellationToken);

@@ -23,7 +23,7 @@ public sealed class DirectorySource(string name, string path) : IPullSource
         }
 
         var reader = new FhirInputReader();
-        var batcher = new IngestBatcher(store, name, progress);
+        await using var batcher = new IngestBatcher(store, name, progress);
         var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
             .Where(FhirInputReader.IsFhirFile)
             .Order(StringComparer.Ordinal);

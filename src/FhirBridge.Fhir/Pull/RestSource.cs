@@ -44,7 +44,7 @@ public sealed class RestSource(string name, Uri baseUrl, IHttpClientFactory clie
         ArgumentNullException.ThrowIfNull(store);
         var http = clients.CreateClient(FhirSourceHttp.ClientName(name));
         var reader = new FhirInputReader();
-        var batcher = new IngestBatcher(store, name, progress);
+        await using var batcher = new IngestBatcher(store, name, progress);
         var types = settings.ResourceTypes.Count > 0 ? settings.ResourceTypes : RestSourceSettings.DefaultResourceTypes;
         foreach (var type in types)
         {
