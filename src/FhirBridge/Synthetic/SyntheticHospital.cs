@@ -37,8 +37,9 @@ public static class SyntheticHospital
     /// <param name="ids">
     /// How resources are named. With <see cref="SyntheticIdStyle.Opaque"/> the data and the truth name every resource by
     /// <see cref="OpaqueId"/> of its numbered id, and the data is otherwise the same. The rule breaks a tie between
-    /// Procedures that start at the same instant by id (spec, "Operations"), so the truth's index Procedure may then be
-    /// another Procedure of the same instant than the one the rule names; which operations there are is the same.
+    /// Procedures that start at the same instant by id (spec, "Operations"), so for such an operation the rule may name
+    /// a different Procedure of that instant as its principal than the truth does; the operations themselves do not
+    /// change.
     /// </param>
     public static SyntheticResult Generate(int patients, int seed, string outDirectory, SyntheticIdStyle ids = SyntheticIdStyle.Numbered)
     {
