@@ -24,10 +24,7 @@ public sealed class DirectorySource(string name, string path) : IPullSource
 
         var reader = new FhirInputReader();
         await using var batcher = new IngestBatcher(store, name, progress);
-        var files = Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-            .Where(FhirInputReader.IsFhirFile)
-            .Order(StringComparer.Ordinal);
-        foreach (var file in files)
+        foreach (var file in FhirInputReader.FhirFilesUnder(path))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var relative = Path.GetRelativePath(path, file).Replace('\\', '/');

@@ -1,4 +1,5 @@
 using FhirBridge.Fhir.Pull;
+using FhirBridge.Ingest;
 using FhirBridge.Storage.Sqlite;
 
 namespace FhirBridge.Tests.Fhir.Pull;
@@ -39,6 +40,29 @@ public sealed class DirectorySourceTests : IDisposable
 
         // The bad line, met on both reads of its file, is quarantined once.
         Assert.Equal(["Procedure.ndjson:1201"], (await store.GetQuarantineAsync("h", default)).Select(q => q.Origin));
+    }
+
+    [Fact]
+    public async Task PullAsync_LinksToFolders_FollowedButEachRealFolderReadOnce()
+    {
+        // A link back up the tree (a loop) and a second link to a folder already read: each real folder is read once.
+        // A link to a folder outside the source folder is followed.
+        var input = Directory.CreateDirectory(Path.Combine(_dir, "in")).FullName;
+        File.WriteAllLines(Path.Combine(input, "Procedure.ndjson"), Enumerable.Range(0, 3).Select(Procedure));
+        var elsewhere = Directory.CreateDirectory(Path.Combine(_dir, "elsewhere")).FullName;
+        File.WriteAllLines(Path.Combine(elsewhere, "More.ndjson"), Enumerable.Range(10, 2).Select(Procedure));
+        Directory.CreateSymbolicLink(Path.Combine(input, "loop"), input);
+        Directory.CreateSymbolicLink(Path.Combine(input, "linked"), elsewhere);
+        Directory.CreateSymbolicLink(Path.Combine(input, "linked-again"), "../elsewhere");
+        var store = new SqliteStateStore(Path.Combine(_dir, "state.db"));
+        await store.MigrateAsync(default);
+
+        var summary = await new DirectorySource("h", input).PullAsync(store, null, default);
+
+        Assert.Equal(5, summary.ResourcesByType["Procedure"]);
+        Assert.Equal(["Procedure.ndjson", "linked/More.ndjson"], FhirInputReader.FhirFilesUnder(input).Select(f => Path.GetRelativePath(input, f)));
+        Assert.Null(await store.GetFileFingerprintAsync("h", "loop/Procedure.ndjson", default));
+        Assert.NotNull(await store.GetFileFingerprintAsync("h", "Procedure.ndjson", default));
     }
 
     private sealed class Inline(Action<int> report) : IProgress<int>
